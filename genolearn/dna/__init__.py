@@ -1,0 +1,32 @@
+"""DNA utilities: the ``ACGT`` alphabet, one-hot ``(N, 4, L)``, k-mers, generated datasets."""
+
+from genolearn.dna.alphabet import ALPHABET, BASE_INDEX, COMPLEMENT, UNKNOWN
+from genolearn.dna.datasets import (
+    MotifFeatureData,
+    count_motif,
+    motif_feature_dataset,
+    plant_motif,
+    random_sequences,
+)
+from genolearn.dna.kmers import all_kmers, kmer_counts
+from genolearn.dna.onehot import one_hot_decode, one_hot_encode, validate_sequence
+from genolearn.dna.sequence import gc_content, reverse_complement
+
+__all__ = [
+    "ALPHABET",
+    "BASE_INDEX",
+    "COMPLEMENT",
+    "UNKNOWN",
+    "MotifFeatureData",
+    "all_kmers",
+    "count_motif",
+    "gc_content",
+    "kmer_counts",
+    "motif_feature_dataset",
+    "one_hot_decode",
+    "one_hot_encode",
+    "plant_motif",
+    "random_sequences",
+    "reverse_complement",
+    "validate_sequence",
+]
