@@ -84,7 +84,10 @@ def relu(z: np.ndarray) -> np.ndarray:
 
 
 def relu_derivative(z: np.ndarray) -> np.ndarray:
-    """``1`` where ``z > 0`` else ``0`` (we take 0 at ``z = 0``, as PyTorch does). ``z: (*) -> (*)``."""
+    """``1`` where ``z > 0`` else ``0``; we take 0 at ``z = 0``, as PyTorch does.
+
+    ``z: (*) -> (*)``.
+    """
     z = _as_float(z)
     return (z > 0).astype(z.dtype)
 
