@@ -15,8 +15,15 @@ $(STAMP): requirements/lock.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
+MATHJAX := _static/mathjax/tex-mml-chtml.js
+
+# MathJax ships inside a wheel (django-static-mathjax) so the book renders math offline.
+$(MATHJAX): $(STAMP)
+	rm -rf _static/mathjax
+	$(BIN)/python -c "import mathjax, os, shutil; shutil.copytree(os.path.join(os.path.dirname(mathjax.__file__), 'static', 'mathjax', 'es5'), '_static/mathjax')"
+
 ## Build the HTML book (executes notebooks through the jupyter-cache; warnings are errors).
-book: $(STAMP)
+book: $(STAMP) $(MATHJAX)
 	$(BIN)/jupyter-book build -W -n --keep-going .
 
 ## Run the whole test suite: lint, unit tests, check-vs-mutant tests, nbval over every chapter notebook.

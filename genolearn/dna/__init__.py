@@ -8,6 +8,7 @@ from genolearn.dna.datasets import (
     plant_motif,
     random_sequences,
 )
+from genolearn.dna.expression import ExpressionData, expression_dataset
 from genolearn.dna.kmers import all_kmers, kmer_counts
 from genolearn.dna.onehot import one_hot_decode, one_hot_encode, validate_sequence
 from genolearn.dna.sequence import gc_content, reverse_complement
@@ -17,7 +18,9 @@ __all__ = [
     "BASE_INDEX",
     "COMPLEMENT",
     "UNKNOWN",
+    "ExpressionData",
     "MotifFeatureData",
+    "expression_dataset",
     "all_kmers",
     "count_motif",
     "gc_content",

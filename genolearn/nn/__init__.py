@@ -11,8 +11,18 @@ from genolearn.nn.activations import (
     tanh,
     tanh_derivative,
 )
+from genolearn.nn.neuron import (
+    neuron_forward,
+    perceptron_predict,
+    perceptron_update,
+    train_perceptron,
+)
 
 __all__ = [
+    "neuron_forward",
+    "perceptron_predict",
+    "perceptron_update",
+    "train_perceptron",
     "ACTIVATIONS",
     "relu",
     "relu_derivative",

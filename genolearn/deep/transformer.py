@@ -1,0 +1,210 @@
+"""A small transformer encoder for DNA, with numpy references for its two new ideas.
+
+- :func:`sinusoidal_positional_encoding`: attention is blind to order, so position is added
+  to every token as a pattern of sines and cosines (Vaswani et al. 2017).
+- :func:`scaled_dot_product_attention`: every position looks at every other one, so two
+  motifs 150 bp apart interact in one layer; a CNN needs a receptive field that wide.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from genolearn._validation import check_array, check_int, check_number
+from genolearn.deep.cnn import _check_onehot
+
+__all__ = [
+    "sinusoidal_positional_encoding",
+    "scaled_dot_product_attention",
+    "PositionalEncoding",
+    "TransformerBlock",
+    "SequenceTransformer",
+]
+
+
+def sinusoidal_positional_encoding(length: int, d_model: int) -> np.ndarray:
+    """The fixed positional encoding of "Attention is all you need".
+
+    ``PE[p, 2i] = sin(p / 10000^(2i / d))`` and ``PE[p, 2i + 1] = cos(p / 10000^(2i / d))``:
+    each pair of columns is a clock of its own frequency, from one turn per 2 pi positions down
+    to one per 10000 * 2 pi, so nearby positions get similar codes and any offset is a rotation.
+
+    Args:
+        length: L, number of positions (0 .. L-1).
+        d_model: d, encoding width (an odd d drops the last cosine column).
+
+    Returns:
+        ``(L, d)`` float64.
+    """
+    length = check_int(length, "length", low=1)
+    d_model = check_int(d_model, "d_model", low=1)
+    position = np.arange(length, dtype=np.float64)[:, None]  # (L, 1)
+    two_i = np.arange(0, d_model, 2, dtype=np.float64)  # (ceil(d / 2),)
+    angle = position / 10000.0 ** (two_i / d_model)  # (L, ceil(d / 2))
+    pe = np.zeros((length, d_model))
+    pe[:, 0::2] = np.sin(angle)
+    pe[:, 1::2] = np.cos(angle[:, : d_model // 2])
+    return pe
+
+
+def scaled_dot_product_attention(q, k, v, mask=None) -> tuple[np.ndarray, np.ndarray]:
+    """Reference attention: ``softmax(q k^T / sqrt(d) masked) v``.
+
+    Args:
+        q: ``(..., Lq, d)`` queries; k: ``(..., Lk, d)`` keys; v: ``(..., Lk, dv)`` values;
+            leading (batch, head) axes must match.
+        mask: boolean, broadcastable to ``(..., Lq, Lk)``; **True means the query may attend
+            to that key**, False blocks it (the convention of the boolean ``attn_mask`` of
+            ``torch.nn.functional.scaled_dot_product_attention``). None: attend everywhere.
+
+    Returns:
+        ``(out, weights)``: ``(..., Lq, dv)`` and the attention weights ``(..., Lq, Lk)``
+        (each row sums to 1).
+
+    Raises:
+        ValueError: a query whose mask row blocks every key (its softmax would be 0 / 0).
+    """
+    q = check_array(q, "q", ndim=(2, 3, 4), finite=True)
+    k = check_array(k, "k", ndim=q.ndim, finite=True)
+    v = check_array(v, "v", ndim=q.ndim, finite=True)
+    if k.shape[-1] != q.shape[-1] or k.shape[:-2] != q.shape[:-2]:
+        raise ValueError(f"k has shape {k.shape} but must be (..., Lk, d) with q's {q.shape}")
+    if v.shape[:-1] != k.shape[:-1]:
+        raise ValueError(f"v has shape {v.shape} but must be (..., Lk, dv) with k's {k.shape}")
+    scores = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])  # (..., Lq, Lk)
+    if mask is not None:
+        allowed = check_array(mask, "mask", ndim=range(1, q.ndim + 1), dtype_kind="b")
+        allowed = np.broadcast_to(allowed, scores.shape)
+        if not np.all(allowed.any(axis=-1)):
+            raise ValueError("mask blocks every key for some query; each row needs one True")
+        scores = np.where(allowed, scores, -np.inf)
+    # Subtracting the row maximum leaves softmax unchanged but keeps exp() from overflowing.
+    scores = scores - scores.max(axis=-1, keepdims=True)
+    weights = np.exp(scores)  # exp(-inf) = 0 for blocked keys
+    weights /= weights.sum(axis=-1, keepdims=True)  # (..., Lq, Lk)
+    return weights @ v, weights  # (..., Lq, dv), (..., Lq, Lk)
+
+
+class PositionalEncoding(nn.Module):
+    """Adds :func:`sinusoidal_positional_encoding` (a fixed buffer, not learned).
+
+    Shape:
+        - Input: ``(N, L, d)`` with ``L <= max_len``.
+        - Output: ``(N, L, d)``.
+    """
+
+    def __init__(self, d_model: int, max_len: int = 1000) -> None:
+        super().__init__()
+        self.max_len = check_int(max_len, "max_len", low=1)
+        pe = torch.tensor(sinusoidal_positional_encoding(self.max_len, d_model), dtype=torch.float32)
+        self.register_buffer("pe", pe, persistent=False)  # (max_len, d), moves with .to(device)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.shape[1] > self.max_len:
+            raise ValueError(
+                f"sequence length {x.shape[1]} is longer than max_len={self.max_len}; "
+                "build the model with a larger max_len"
+            )
+        return x + self.pe[: x.shape[1]].to(x.dtype)  # (N, L, d) + (L, d)
+
+
+class TransformerBlock(nn.Module):
+    """Pre-norm encoder block: ``x + attn(LN(x))``, then ``x + FF(LN(x))``.
+
+    Shape:
+        - Input and output: ``(N, L, d)``; attention weights ``(N, heads, L, L)``.
+    """
+
+    def __init__(self, d_model: int, n_heads: int, dim_feedforward: int, dropout: float) -> None:
+        super().__init__()
+        self.norm1 = nn.LayerNorm(d_model)
+        self.attn = nn.MultiheadAttention(d_model, n_heads, dropout=dropout, batch_first=True)
+        self.norm2 = nn.LayerNorm(d_model)
+        self.ff = nn.Sequential(
+            nn.Linear(d_model, dim_feedforward),
+            nn.ReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(dim_feedforward, d_model),
+        )
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = self.norm1(x)  # (N, L, d)
+        a, weights = self.attn(h, h, h, need_weights=True, average_attn_weights=False)
+        x = x + self.dropout(a)  # (N, L, d); weights (N, heads, L, L)
+        x = x + self.dropout(self.ff(self.norm2(x)))  # (N, L, d)
+        return x, weights
+
+
+class SequenceTransformer(nn.Module):
+    """Convolutional embedding + sinusoidal positions + transformer encoder + mean pool.
+
+    Args:
+        d_model: d, width of every token.
+        n_heads: attention heads (``d_model`` must be divisible by it).
+        n_layers: encoder blocks.
+        max_len: longest sequence accepted (size of the positional table).
+        embed_kernel: width of the embedding convolution (odd; 1 = each base on its own,
+            larger = each token sees a k-mer, which makes motifs much easier to find).
+        dim_feedforward: hidden width of each block's MLP (default ``4 d``).
+        dropout: dropout in attention, MLP and residual branches.
+        n_outputs: C, logits per sequence.
+
+    Shape:
+        - Input: ``(N, 4, L)`` one-hot, ``L <= max_len``.
+        - Embedding: conv (padding ``embed_kernel // 2``, so ``L_out = L``) gives
+          ``(N, d, L)``, transposed to tokens ``(N, L, d)``.
+        - Encoder: ``(N, L, d)``; attention maps ``(N, n_heads, L, L)`` per layer.
+        - Mean over positions: ``(N, d)``; output ``(N, C)`` logits.
+
+    Initialisation: torch's defaults (``nn.MultiheadAttention``: Xavier-uniform projections and
+    zero biases; ``nn.Linear``/``nn.Conv1d``: ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``).
+    """
+
+    def __init__(
+        self,
+        d_model: int = 32,
+        n_heads: int = 4,
+        n_layers: int = 2,
+        max_len: int = 1000,
+        *,
+        embed_kernel: int = 1,
+        dim_feedforward: int | None = None,
+        dropout: float = 0.0,
+        n_outputs: int = 1,
+    ) -> None:
+        super().__init__()
+        d_model = check_int(d_model, "d_model", low=1)
+        n_heads = check_int(n_heads, "n_heads", low=1)
+        if d_model % n_heads:
+            raise ValueError(f"d_model={d_model} must be divisible by n_heads={n_heads}")
+        n_layers = check_int(n_layers, "n_layers", low=1)
+        embed_kernel = check_int(embed_kernel, "embed_kernel", low=1)
+        if embed_kernel % 2 == 0:
+            raise ValueError(f"embed_kernel must be odd (to keep the length), got {embed_kernel}")
+        ff = 4 * d_model if dim_feedforward is None else dim_feedforward
+        ff = check_int(ff, "dim_feedforward", low=1)
+        dropout = check_number(dropout, "dropout", low=0.0, high=1.0, high_inclusive=False)
+        n_outputs = check_int(n_outputs, "n_outputs", low=1)
+        self.embed = nn.Conv1d(4, d_model, embed_kernel, padding=embed_kernel // 2)
+        self.position = PositionalEncoding(d_model, max_len)
+        self.blocks = nn.ModuleList(
+            TransformerBlock(d_model, n_heads, ff, dropout) for _ in range(n_layers)
+        )
+        self.norm = nn.LayerNorm(d_model)
+        self.linear = nn.Linear(d_model, n_outputs)
+
+    def forward(self, x: torch.Tensor, return_attention: bool = False):
+        """Logits ``(N, C)``; with ``return_attention``, also a list of ``(N, heads, L, L)``."""
+        _check_onehot(x, "SequenceTransformer")
+        h = self.embed(x).transpose(1, 2)  # (N, d, L) -> (N, L, d): one token per base
+        h = self.position(h)  # (N, L, d)
+        maps = []
+        for block in self.blocks:
+            h, weights = block(h)  # (N, L, d), (N, heads, L, L)
+            maps.append(weights)
+        pooled = self.norm(h).mean(dim=1)  # (N, d)
+        logits = self.linear(pooled)  # (N, C)
+        return (logits, maps) if return_attention else logits

@@ -1,0 +1,220 @@
+"""Transcription-factor motifs: real JASPAR matrices shipped with genolearn, and scanning.
+
+A motif of width K is stored as a position frequency matrix (PFM) of counts, shape ``(4, K)``,
+rows in ``ACGT`` order. From it:
+
+- the position probability matrix (PPM) divides each column by its total;
+- the position weight matrix (PWM) is the log-odds ``log2(p / background)`` in bits, with a
+  pseudocount so that a base never seen in the sites does not score minus infinity.
+
+The matrices in ``data/jaspar_motifs.json`` come from JASPAR 2022 CORE (CC BY 4.0; cite
+Castro-Mondragon et al. 2022, *Nucleic Acids Research* 50:D165). :func:`list_motifs` shows them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from genolearn._validation import as_rng, check_array, check_int, check_number, describe
+from genolearn.dna.alphabet import ALPHABET
+
+__all__ = ["Motif", "load_jaspar", "list_motifs", "sample_motif", "pwm_scan", "JASPAR_FILE"]
+
+#: The shipped JASPAR matrices (with source, licence and citation inside the file).
+JASPAR_FILE = Path(__file__).with_name("data") / "jaspar_motifs.json"
+
+_UNIFORM = (0.25, 0.25, 0.25, 0.25)
+
+
+@dataclass(frozen=True, eq=False)
+class Motif:
+    """A binding-site motif as a matrix of counts.
+
+    Attributes:
+        id: JASPAR matrix ID with version, e.g. ``"MA0139.1"``.
+        name: the factor's name, e.g. ``"CTCF"``.
+        counts: ``(4, K)`` float64 PFM, rows ``ACGT``: how many aligned sites had each base.
+        species, source: where the matrix comes from (free text).
+    """
+
+    id: str
+    name: str
+    counts: np.ndarray
+    species: str = ""
+    source: str = ""
+    aliases: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        counts = check_array(self.counts, "counts", shape=(4, "K"), finite=True)
+        if counts.shape[1] == 0 or np.any(counts < 0) or np.any(counts.sum(axis=0) <= 0):
+            raise ValueError(
+                f"counts of motif {self.id!r} must be non-negative with a positive total in every "
+                f"column, but got {describe(counts)}"
+            )
+        counts = counts.astype(np.float64)
+        counts.setflags(write=False)  # a Motif is a value: nobody edits the shared matrix
+        object.__setattr__(self, "counts", counts)
+
+    @property
+    def length(self) -> int:
+        """Width K of the motif."""
+        return int(self.counts.shape[1])
+
+    @property
+    def ppm(self) -> np.ndarray:
+        """``(4, K)`` position probability matrix: each column of ``counts`` divided by its sum."""
+        return self.counts / self.counts.sum(axis=0, keepdims=True)
+
+    def pwm(self, background=_UNIFORM, pseudocount: float = 0.8) -> np.ndarray:
+        """``(4, K)`` log-odds weights in bits: ``log2(p_smoothed[b, k] / background[b])``.
+
+        ``p_smoothed = (counts + pseudocount * background) / (n_sites + pseudocount)``, the
+        JASPAR/TFBSTools convention (pseudocount 0.8 shared out by the background), so an unseen
+        base gets a large negative weight instead of ``-inf``.
+
+        Args:
+            background: ``(4,)`` base probabilities of the genome, ``ACGT``; uniform by default.
+            pseudocount: total pseudocount per column, >= 0.
+        """
+        bg = check_array(background, "background", shape=(4,), finite=True).astype(np.float64)
+        if np.any(bg <= 0) or not np.isclose(bg.sum(), 1.0):
+            raise ValueError(f"background must be 4 positive probabilities summing to 1, got {bg}")
+        pseudocount = check_number(pseudocount, "pseudocount", low=0.0)
+        n_sites = self.counts.sum(axis=0, keepdims=True)  # (1, K)
+        p = (self.counts + pseudocount * bg[:, None]) / (n_sites + pseudocount)  # (4, K)
+        with np.errstate(divide="ignore"):  # pseudocount=0 may give log2(0) = -inf on purpose
+            return np.log2(p / bg[:, None])
+
+    @property
+    def consensus(self) -> str:
+        """The most frequent base at each position (ties go to the first in ``ACGT``)."""
+        return "".join(ALPHABET[i] for i in self.counts.argmax(axis=0))
+
+    def reverse_complement(self) -> Motif:
+        """The same motif read on the other strand (rows and columns reversed)."""
+        return Motif(
+            self.id, self.name, self.counts[::-1, ::-1], self.species, self.source, self.aliases
+        )
+
+    def __repr__(self) -> str:
+        return f"Motif({self.id} {self.name}, K={self.length}, consensus={self.consensus})"
+
+
+@lru_cache(maxsize=1)
+def _jaspar_table() -> tuple[dict, tuple[Motif, ...]]:
+    if not JASPAR_FILE.is_file():
+        raise FileNotFoundError(
+            f"the shipped motif file {JASPAR_FILE} is missing; reinstall genolearn "
+            "(it is package data and should never be absent)"
+        )
+    doc = json.loads(JASPAR_FILE.read_text(encoding="utf-8"))
+    motifs = tuple(
+        Motif(
+            id=m["id"],
+            name=m["name"],
+            counts=np.array([m["counts"][b] for b in ALPHABET], dtype=np.float64),
+            species=m["species"],
+            source=doc["source"],
+            aliases=tuple(m["aliases"]),
+        )
+        for m in doc["motifs"]
+    )
+    return doc, motifs
+
+
+def list_motifs() -> list[tuple[str, str]]:
+    """The shipped motifs as ``(id, name)`` pairs, e.g. ``("MA0139.1", "CTCF")``."""
+    return [(m.id, m.name) for m in _jaspar_table()[1]]
+
+
+def load_jaspar(name_or_id: str) -> Motif:
+    """One of the shipped JASPAR motifs, by ID (``"MA0139.1"`` or ``"MA0139"``) or by name.
+
+    Names are case-insensitive and include common aliases (``"PU.1"`` for Spi1, ``"TATA"`` for
+    TBP). Only the matrices in :data:`JASPAR_FILE` are available: nothing is downloaded.
+
+    Raises:
+        TypeError: ``name_or_id`` is not a string.
+        ValueError: no shipped motif matches; the message lists those that exist.
+    """
+    if not isinstance(name_or_id, str):
+        raise TypeError(f"name_or_id must be a motif name or JASPAR ID, got {describe(name_or_id)}")
+    key = name_or_id.strip().upper()
+    for m in _jaspar_table()[1]:
+        names = {m.id.upper(), m.id.split(".")[0].upper(), m.name.upper()}
+        names |= {a.upper() for a in m.aliases}
+        if key in names:
+            return m
+    known = ", ".join(f"{i} ({n})" for i, n in list_motifs())
+    raise ValueError(
+        f"no shipped JASPAR motif called {name_or_id!r}; available: {known}. genolearn ships "
+        "only these (it never downloads); build other motifs with Motif(id, name, counts)"
+    )
+
+
+def _as_motif(motif: Motif | str, name: str = "motif") -> Motif:
+    if isinstance(motif, Motif):
+        return motif
+    if isinstance(motif, str):
+        return load_jaspar(motif)
+    raise TypeError(f"{name} must be a Motif or a motif name, but got {describe(motif)}")
+
+
+def sample_motif(
+    motif: Motif | str, seed: int | np.random.Generator, n: int | None = None
+) -> str | list[str]:
+    """Draw binding sites from the motif: base ``k`` is drawn from column ``k`` of its PPM.
+
+    Args:
+        motif: a :class:`Motif` or the name/ID of a shipped one.
+        seed: int or ``numpy.random.Generator``.
+        n: how many sites; ``None`` returns one string.
+
+    Returns:
+        a string of length K, or a list of ``n`` such strings.
+    """
+    motif = _as_motif(motif)
+    rng = as_rng(seed)
+    count = 1 if n is None else check_int(n, "n", low=0)
+    cdf = np.cumsum(motif.ppm, axis=0)  # (4, K)
+    u = rng.random((count, 1, motif.length))  # (n, 1, K)
+    codes = np.minimum((u > cdf[None]).sum(axis=1), 3)  # (n, K): first row whose cdf >= u
+    letters = np.frombuffer(ALPHABET.encode(), dtype=np.uint8)
+    sites = [letters[row].tobytes().decode("ascii") for row in codes]
+    return sites[0] if n is None else sites
+
+
+def pwm_scan(onehot: np.ndarray, pwm: np.ndarray, *, both_strands: bool = False) -> np.ndarray:
+    """Score every window of width K with a PWM: ``score[n, l] = sum_{a,k} x[n, a, l+k] pwm[a, k]``.
+
+    This is exactly a 1-D convolution (cross-correlation) of the one-hot input with one filter,
+    the operation a CNN's first layer learns. An ``N`` (all-zero column) contributes 0.
+
+    Args:
+        onehot: ``(N, 4, L)`` one-hot DNA.
+        pwm: ``(4, K)`` finite weights, e.g. ``motif.pwm()``, with ``K <= L``.
+        both_strands: if True, also score the reverse-complement PWM on the same window and keep
+            the larger of the two scores.
+
+    Returns:
+        ``(N, L - K + 1)`` float64 scores; window ``l`` covers positions ``l .. l+K-1``.
+    """
+    sizes: dict[str, int] = {}
+    x = check_array(onehot, "onehot", shape=("N", 4, "L"), finite=True, sizes=sizes)
+    w = check_array(pwm, "pwm", shape=(4, "K"), finite=True, sizes=sizes)
+    if sizes["K"] > sizes["L"] or sizes["K"] == 0:
+        raise ValueError(
+            f"pwm has width K = {sizes['K']} but the sequences have length L = {sizes['L']}; "
+            "need 1 <= K <= L"
+        )
+    windows = np.lib.stride_tricks.sliding_window_view(x, sizes["K"], axis=2)  # (N, 4, L-K+1, K)
+    scores = np.einsum("nalk,ak->nl", windows, w, dtype=np.float64)  # (N, L-K+1)
+    if both_strands:
+        reverse = np.einsum("nalk,ak->nl", windows, w[::-1, ::-1], dtype=np.float64)
+        scores = np.maximum(scores, reverse)
+    return scores
