@@ -7,6 +7,8 @@ asks "does the motif occur anywhere?", which makes the model blind to where.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import torch
 from torch import nn
@@ -63,7 +65,9 @@ def max_pool1d_numpy(x: np.ndarray, kernel_size: int, stride: int | None = None)
 def _check_onehot(x: torch.Tensor, model: str) -> None:
     """Model-boundary check: a teaching message for the usual shape mistakes."""
     if not isinstance(x, torch.Tensor):
-        raise TypeError(f"{model} takes a torch.Tensor, got {type(x).__name__}; use torch.as_tensor")
+        raise TypeError(
+            f"{model} takes a torch.Tensor, got {type(x).__name__}; use torch.as_tensor"
+        )
     if x.dim() != 3 or x.shape[1] != 4:
         hint = ""
         if x.dim() == 3 and x.shape[2] == 4:
@@ -149,7 +153,7 @@ class FNN(nn.Module):
         dropout = check_number(dropout, "dropout", low=0.0, high=1.0, high_inclusive=False)
         sizes = [4 * self.length] + [check_int(h, "hidden size", low=1) for h in hidden]
         layers: list[nn.Module] = []
-        for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
+        for fan_in, fan_out in pairwise(sizes):
             layers += [nn.Linear(fan_in, fan_out), nn.ReLU(), nn.Dropout(dropout)]
         layers.append(nn.Linear(sizes[-1], n_outputs))
         self.net = nn.Sequential(*layers)

@@ -47,7 +47,9 @@ def _as_xy(data, name: str) -> tuple[np.ndarray, np.ndarray]:
     elif isinstance(data, (tuple, list)) and len(data) == 2:
         x, y = data
     else:
-        raise TypeError(f"{name} must be a pair (x, y) or a dataset with .x and .y, got {describe(data)}")
+        raise TypeError(
+            f"{name} must be a pair (x, y) or a dataset with .x and .y, got {describe(data)}"
+        )
     if isinstance(x, torch.Tensor):
         x = x.detach().cpu().numpy()
     if isinstance(y, torch.Tensor):
@@ -158,7 +160,7 @@ def train_model(
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            total_loss += float(loss) * len(idx)
+            total_loss += loss.item() * len(idx)
             correct += _correct(logits.detach(), yb)
         history.train_loss.append(total_loss / len(x_t))
         history.train_accuracy.append(correct / len(x_t))
@@ -228,7 +230,9 @@ def evaluate(model: nn.Module, x, y, *, batch_size: int = 256, device=None) -> d
         _check_labels(y, probs.shape[1], "data")
         accuracy = float(np.mean(probs.argmax(axis=1) == y))
         per_class = [
-            _roc_auc(y == c, probs[:, c]) for c in range(probs.shape[1]) if 0 < np.sum(y == c) < len(y)
+            _roc_auc(y == c, probs[:, c])
+            for c in range(probs.shape[1])
+            if 0 < np.sum(y == c) < len(y)
         ]
         auroc = float(np.mean(per_class)) if per_class else float("nan")
     return {"accuracy": accuracy, "auroc": auroc}

@@ -98,7 +98,9 @@ class PositionalEncoding(nn.Module):
     def __init__(self, d_model: int, max_len: int = 1000) -> None:
         super().__init__()
         self.max_len = check_int(max_len, "max_len", low=1)
-        pe = torch.tensor(sinusoidal_positional_encoding(self.max_len, d_model), dtype=torch.float32)
+        pe = torch.tensor(
+            sinusoidal_positional_encoding(self.max_len, d_model), dtype=torch.float32
+        )
         self.register_buffer("pe", pe, persistent=False)  # (max_len, d), moves with .to(device)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -122,9 +122,13 @@ def motif_feature_dataset(
         seqs.append(s)
         feats.append((count_motif(s, motif), gc_content(s)))
     features = np.asarray(feats, dtype=np.float64)  # (N, 2)
-    # count - 5 (gc - 0.5) >= 0.75  <=>  [1, -5] . [count, gc] + 1.75 >= 0
+    # count - 5 (gc - 0.5) >= 0.75  <=>  [1, -5] . [count, gc] + 1.75 >= 0. Evaluated in exact
+    # integer arithmetic (gc = n_gc / length) so points on the line get a well-defined label:
+    # multiply by 4 * length:  4 length count - 20 n_gc + 7 length >= 0.
+    n_gc = np.rint(features[:, 1] * length).astype(np.int64)
+    score = 4 * length * features[:, 0].astype(np.int64) - 20 * n_gc + 7 * length
+    labels = (score >= 0).astype(np.int64)  # (N,)
     w, b = np.array([1.0, -5.0]), 1.75
-    labels = (features @ w + b >= 0).astype(np.int64)  # (N,)
     return MotifFeatureData(
         sequences=seqs,
         features=features,

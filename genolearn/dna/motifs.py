@@ -166,7 +166,11 @@ def _as_motif(motif: Motif | str, name: str = "motif") -> Motif:
 
 
 def sample_motif(
-    motif: Motif | str, seed: int | np.random.Generator, n: int | None = None
+    motif: Motif | str,
+    seed: int | np.random.Generator,
+    n: int | None = None,
+    *,
+    strength: float = 1.0,
 ) -> str | list[str]:
     """Draw binding sites from the motif: base ``k`` is drawn from column ``k`` of its PPM.
 
@@ -174,6 +178,9 @@ def sample_motif(
         motif: a :class:`Motif` or the name/ID of a shipped one.
         seed: int or ``numpy.random.Generator``.
         n: how many sites; ``None`` returns one string.
+        strength: draw from ``ppm ** strength`` (renormalised per column). 1 = the PPM
+            itself; > 1 favours the consensus and makes weak sites rarer, 0 = uniform over the
+            bases the PPM allows. A base with probability 0 is never drawn.
 
     Returns:
         a string of length K, or a list of ``n`` such strings.
@@ -181,9 +188,14 @@ def sample_motif(
     motif = _as_motif(motif)
     rng = as_rng(seed)
     count = 1 if n is None else check_int(n, "n", low=0)
-    cdf = np.cumsum(motif.ppm, axis=0)  # (4, K)
-    u = rng.random((count, 1, motif.length))  # (n, 1, K)
-    codes = np.minimum((u > cdf[None]).sum(axis=1), 3)  # (n, K): first row whose cdf >= u
+    strength = check_number(strength, "strength", low=0.0)
+    p = (motif.ppm > 0) * motif.ppm**strength  # the mask keeps 0 ** 0 = 1 from reviving a base
+    p = p / p.sum(axis=0, keepdims=True)  # (4, K)
+    cdf = np.cumsum(p, axis=0)  # (4, K)
+    last = 3 - np.argmax(p[::-1] > 0, axis=0)  # (K,) the last base with p > 0 in each column
+    cdf[np.arange(4)[:, None] >= last] = 1.0  # so rounding in cumsum can never pick past it
+    u = rng.random((count, 1, motif.length))  # (n, 1, K), uniform in [0, 1)
+    codes = (u >= cdf[None]).sum(axis=1)  # (n, K): the base whose cdf interval holds u
     letters = np.frombuffer(ALPHABET.encode(), dtype=np.uint8)
     sites = [letters[row].tobytes().decode("ascii") for row in codes]
     return sites[0] if n is None else sites

@@ -1,0 +1,125 @@
+"""Student notebooks are generated from the single-source chapter notebooks."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from genolearn.cli import main
+from genolearn.exercises import all_exercises
+from genolearn.grading.release import ReleaseError, find_notebooks, release_notebook, release_source
+
+ROOT = Path(__file__).resolve().parents[2]
+CHAPTERS = find_notebooks([ROOT / "chapters"])
+CHAPTER_NUMBER = re.compile(r"^(\d\d)_")
+
+
+def chapter_of(path: Path) -> int:
+    return int(CHAPTER_NUMBER.match(path.parent.name).group(1))
+
+
+def test_chapters_are_found_and_build_outputs_are_skipped():
+    assert CHAPTERS, "no chapter notebooks found"
+    assert all("_build" not in p.parts for p in CHAPTERS)
+
+
+@pytest.mark.parametrize("source", CHAPTERS, ids=lambda p: p.parent.name)
+def test_every_registered_exercise_is_in_its_chapter_with_a_check(source):
+    nb = nbformat.read(source, as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    _, ids = release_source(nb, source.name)
+    expected = {e.id for e in all_exercises(chapter_of(source))}
+    assert set(ids) == expected
+    for exercise in all_exercises(chapter_of(source)):
+        assert f'check("{exercise.id}", {exercise.function})' in code
+        assert re.search(rf"^def {exercise.function}\(", code, re.M)
+
+
+@pytest.mark.parametrize("source", CHAPTERS, ids=lambda p: p.parent.name)
+def test_student_notebook_has_stubs_and_runs_top_to_bottom(source, tmp_path):
+    out, ids = release_notebook(source, tmp_path)
+    student = nbformat.read(out, as_version=4)
+    text = "\n".join(c.source for c in student.cells)
+    assert "BEGIN SOLUTION" not in text and "END SOLUTION" not in text
+    assert "{solution-start}" not in text and "{exercise}" not in text
+    assert all(not c.get("outputs") for c in student.cells if c.cell_type == "code")
+    for exercise_id in ids:
+        assert f'raise NotImplementedError("{exercise_id}: replace this line' in text
+    NotebookClient(
+        student,
+        timeout=120,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(source.parent)}},
+    ).execute()
+    outputs = "\n".join(
+        o.get("text", "") + o.get("data", {}).get("text/plain", "")
+        for c in student.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+    )
+    for exercise_id in ids:
+        assert f"{exercise_id} — " in outputs and "not implemented yet" in outputs
+
+
+def _nb(*sources):
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+
+
+def test_stub_keeps_signature_and_docstring_at_the_marker_indentation():
+    nb = _nb(
+        'def sigmoid(z):\n    """Doc."""\n    # BEGIN SOLUTION ch1.sigmoid\n    return z\n'
+        "    # END SOLUTION\n"
+    )
+    student, ids = release_source(nb)
+    assert ids == ["ch1.sigmoid"]
+    assert student.cells[0].source == (
+        'def sigmoid(z):\n    """Doc."""\n'
+        '    raise NotImplementedError("ch1.sigmoid: replace this line with your code")'
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("# BEGIN SOLUTION ch1.sigmoid\nx = 1\n", "without END SOLUTION"),
+        ("x = 1\n# END SOLUTION\n", "END SOLUTION without BEGIN"),
+        ("# BEGIN SOLUTION\nx = 1\n# END SOLUTION\n", "must name the exercise"),
+        ("# BEGIN SOLUTION ch1.sigmoid\n# BEGIN SOLUTION ch1.sigmoid\n", "inside another"),
+    ],
+)
+def test_malformed_markers_are_refused(source, message):
+    with pytest.raises(ReleaseError, match=message):
+        release_source(_nb(source))
+
+
+def test_unknown_or_duplicate_exercise_ids_are_refused():
+    with pytest.raises(KeyError, match=r"no exercise 'ch1\.nope'"):
+        release_source(_nb("# BEGIN SOLUTION ch1.nope\n# END SOLUTION\n"))
+    block = "# BEGIN SOLUTION ch1.sigmoid\n# END SOLUTION\n"
+    with pytest.raises(ReleaseError, match="used twice"):
+        release_source(_nb(block, block))
+
+
+def test_exercise_directive_becomes_plain_markdown():
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell(
+                "```{exercise} Stable sigmoid\n:label: ex-1\n\nWrite it.\n```"
+            ),
+            nbformat.v4.new_markdown_cell("```{solution-start} ex-1\n:class: dropdown\n```"),
+        ]
+    )
+    student, _ = release_source(nb)
+    assert len(student.cells) == 1
+    assert student.cells[0].source == "### ✏️ Exercise: Stable sigmoid\n\nWrite it.\n"
+
+
+def test_cli_release_writes_student_notebooks(tmp_path, capsys):
+    assert main(["release", str(ROOT / "chapters" / "01_neuron"), "-o", str(tmp_path)]) == 0
+    assert (tmp_path / "neuron.ipynb").exists()
+    assert "ch1.sigmoid" in capsys.readouterr().out
+    assert main(["release", str(tmp_path / "missing.ipynb"), "-o", str(tmp_path)]) == 2
