@@ -22,11 +22,19 @@ __all__ = [
     "register",
     "get_exercise",
     "all_exercises",
-    "CHAPTER_MODULES",
 ]
 
-#: One module of checks per chapter; imported lazily the first time the registry is read.
-CHAPTER_MODULES = ("genolearn.exercises.ch01_neuron",)
+def _chapter_modules() -> tuple[str, ...]:
+    """One module of checks per chapter, ``genolearn/exercises/chNN_<name>.py``, found by name."""
+    import pkgutil
+
+    import genolearn.exercises as package
+
+    return tuple(
+        f"{package.__name__}.{m.name}"
+        for m in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name)
+        if m.name.startswith("ch") and m.name[2:4].isdigit()
+    )
 
 
 @dataclass(frozen=True)
@@ -104,7 +112,7 @@ def register(exercise: Exercise) -> Exercise:
 def _load() -> None:
     global _loaded
     if not _loaded:
-        for name in CHAPTER_MODULES:
+        for name in _chapter_modules():
             importlib.import_module(name)
         _loaded = True
 
