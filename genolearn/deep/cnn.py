@@ -78,40 +78,55 @@ def _check_onehot(x: torch.Tensor, model: str) -> None:
 
 
 class MotifCNN(nn.Module):
-    """DeepBind-style CNN: convolution -> ReLU -> global max pool -> (dropout) -> linear.
+    """DeepBind-style CNN: conv -> ReLU -> global max pool -> [hidden layer] -> linear.
 
     Each of the ``n_filters`` filters is a (4, K) motif detector; the max over positions keeps
     its best match anywhere in the sequence, so the model works for any length L >= K.
+    Without a hidden layer the logit is a weighted sum of motif scores, which cannot express
+    XOR ("one motif but not both"); DeepBind's optional hidden layer can.
 
     Args:
         n_filters: F, number of convolution filters (motif detectors).
         kernel_size: K, filter width in bases (a motif's length: 10-25 for most TFs).
+        hidden: H, units of an optional ReLU hidden layer after pooling (0 = none).
         n_outputs: C, logits per sequence (1 for a binary task).
-        dropout: dropout probability on the pooled features during training.
+        dropout: dropout probability on the pooled (and hidden) features during training.
 
     Shape:
         - Input: ``(N, 4, L)`` float32 one-hot, ``L >= K``.
         - After the convolution: ``(N, F, L_out)`` with
           ``L_out = floor((L + 2 * padding - dilation * (K - 1) - 1) / stride) + 1 = L - K + 1``
           (padding 0, dilation 1, stride 1).
-        - After global max pooling: ``(N, F)``.
+        - After global max pooling: ``(N, F)``; after the hidden layer (if any) ``(N, H)``.
         - Output: ``(N, C)`` logits (apply a sigmoid or softmax for probabilities).
 
     Initialisation: torch's defaults, ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))`` for weights and
-    biases, with ``fan_in = 4 K`` for the convolution and ``F`` for the linear layer.
+    biases, with ``fan_in = 4 K`` for the convolution, ``F`` (or ``H``) for the linear layers.
     """
 
     def __init__(
-        self, n_filters: int = 32, kernel_size: int = 19, *, n_outputs: int = 1, dropout=0.0
+        self,
+        n_filters: int = 32,
+        kernel_size: int = 19,
+        *,
+        hidden: int = 0,
+        n_outputs: int = 1,
+        dropout: float = 0.0,
     ) -> None:
         super().__init__()
         self.n_filters = check_int(n_filters, "n_filters", low=1)
         self.kernel_size = check_int(kernel_size, "kernel_size", low=1)
+        hidden = check_int(hidden, "hidden", low=0)
         n_outputs = check_int(n_outputs, "n_outputs", low=1)
         dropout = check_number(dropout, "dropout", low=0.0, high=1.0, high_inclusive=False)
         self.conv = nn.Conv1d(4, self.n_filters, self.kernel_size)
         self.dropout = nn.Dropout(dropout)
-        self.linear = nn.Linear(self.n_filters, n_outputs)
+        self.hidden = (
+            nn.Sequential(nn.Linear(self.n_filters, hidden), nn.ReLU(), nn.Dropout(dropout))
+            if hidden
+            else nn.Identity()
+        )
+        self.linear = nn.Linear(hidden or self.n_filters, n_outputs)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         _check_onehot(x, "MotifCNN")
@@ -121,7 +136,8 @@ class MotifCNN(nn.Module):
             )
         h = torch.relu(self.conv(x))  # (N, F, L - K + 1)
         h = h.amax(dim=2)  # (N, F): global max pool over positions
-        return self.linear(self.dropout(h))  # (N, C)
+        h = self.hidden(self.dropout(h))  # (N, H), or unchanged (N, F) without a hidden layer
+        return self.linear(h)  # (N, C)
 
 
 class FNN(nn.Module):

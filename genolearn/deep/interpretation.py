@@ -13,9 +13,10 @@ from torch import nn
 
 from genolearn._validation import check_array, check_int, check_number, describe
 from genolearn.deep.cnn import conv1d_numpy
-from genolearn.deep.training import _model_device, _roc_auc
+from genolearn.deep.training import _model_device
 from genolearn.dna.alphabet import ALPHABET
 from genolearn.dna.motifs import Motif
+from genolearn.nn.metrics import roc_auc
 
 __all__ = [
     "saliency",
@@ -201,7 +202,7 @@ def attribution_auroc(attr, mask) -> float:
     mask = check_array(mask, "mask", shape=("N", "L"), dtype_kind="b", sizes=sizes)
     if mask.all() or not mask.any():
         raise ValueError("mask must contain both planted (True) and background (False) bases")
-    return _roc_auc(mask.ravel(), score.ravel())
+    return roc_auc(mask.ravel(), score.ravel())
 
 
 def plot_logo(matrix, ax=None, *, kind: str = "auto"):

@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 
 from genolearn._validation import check_array, check_int, check_number, describe
 from genolearn.deep.device import default_device, set_seed
+from genolearn.nn.metrics import accuracy, roc_auc
 
 __all__ = ["History", "train_model", "predict", "evaluate"]
 
@@ -196,43 +197,24 @@ def predict(model: nn.Module, x, *, batch_size: int = 256, device=None) -> np.nd
     return torch.softmax(logits, dim=1).numpy()
 
 
-def _roc_auc(y_true: np.ndarray, scores: np.ndarray) -> float:
-    """Rank-based AUROC (Mann–Whitney U / (n_pos n_neg)); tied scores share their mean rank.
-
-    Private on purpose: genolearn.nn.metrics did not exist when this was written.
-    """
-    y_true = np.asarray(y_true).astype(bool).ravel()
-    scores = np.asarray(scores, dtype=np.float64).ravel()
-    n_pos = int(y_true.sum())
-    n_neg = y_true.size - n_pos
-    if n_pos == 0 or n_neg == 0:
-        raise ValueError("AUROC needs both classes, but the labels contain only one")
-    _, inverse, counts = np.unique(scores, return_inverse=True, return_counts=True)
-    mean_rank = np.cumsum(counts) - (counts - 1) / 2.0  # 1-based average rank of each value
-    ranks = mean_rank[inverse]
-    return float((ranks[y_true].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
-
-
 def evaluate(model: nn.Module, x, y, *, batch_size: int = 256, device=None) -> dict[str, float]:
     """Accuracy and AUROC on ``(x, y)``.
 
     Returns:
-        ``{"accuracy": ..., "auroc": ...}``; for C > 1 outputs the AUROC is the mean of the
-        one-vs-rest AUROCs over classes present with both labels.
+        ``{"accuracy": ..., "auroc": ...}`` from :mod:`genolearn.nn.metrics` (a sequence is
+        called positive when P(y = 1) >= 0.5). For C > 1 outputs the AUROC is the mean of the
+        one-vs-rest AUROCs over the classes that occur (and do not fill) ``y``.
     """
     x, y = _as_xy((x, y), "data")
     probs = predict(model, x, batch_size=batch_size, device=device)
+    _check_labels(y, 1 if probs.ndim == 1 else probs.shape[1], "data")
     if probs.ndim == 1:
-        _check_labels(y, 1, "data")
-        accuracy = float(np.mean((probs > 0.5) == (y == 1)))
-        auroc = _roc_auc(y == 1, probs)
+        auroc = roc_auc(y, probs)
     else:
-        _check_labels(y, probs.shape[1], "data")
-        accuracy = float(np.mean(probs.argmax(axis=1) == y))
         per_class = [
-            _roc_auc(y == c, probs[:, c])
+            roc_auc(y == c, probs[:, c])
             for c in range(probs.shape[1])
             if 0 < np.sum(y == c) < len(y)
         ]
         auroc = float(np.mean(per_class)) if per_class else float("nan")
-    return {"accuracy": accuracy, "auroc": auroc}
+    return {"accuracy": accuracy(y, probs), "auroc": auroc}

@@ -10,8 +10,12 @@ from genolearn.dna.datasets import (
 )
 from genolearn.dna.expression import ExpressionData, expression_dataset
 from genolearn.dna.kmers import all_kmers, kmer_counts
+from genolearn.dna.motifs import Motif, list_motifs, load_jaspar, pwm_scan, sample_motif
 from genolearn.dna.onehot import one_hot_decode, one_hot_encode, validate_sequence
+from genolearn.dna.real import crp_binding_task, load_crp_sites, load_splice_sites, splice_site_task
 from genolearn.dna.sequence import gc_content, reverse_complement
+from genolearn.dna.shuffle import dinucleotide_shuffle
+from genolearn.dna.synthetic import SequenceDataset, SyntheticDataset, synthetic_task
 
 __all__ = [
     "ALPHABET",
@@ -32,4 +36,18 @@ __all__ = [
     "random_sequences",
     "reverse_complement",
     "validate_sequence",
+    # Chapter 5: motifs, shuffles, generated and real sequence tasks
+    "Motif",
+    "SequenceDataset",
+    "SyntheticDataset",
+    "crp_binding_task",
+    "dinucleotide_shuffle",
+    "list_motifs",
+    "load_crp_sites",
+    "load_jaspar",
+    "load_splice_sites",
+    "pwm_scan",
+    "sample_motif",
+    "splice_site_task",
+    "synthetic_task",
 ]

@@ -1,4 +1,4 @@
-"""Transcription-factor motifs: real JASPAR matrices shipped with genolearn, and scanning.
+"""Transcription-factor motifs: real JASPAR matrices, read offline, and scanning.
 
 A motif of width K is stored as a position frequency matrix (PFM) of counts, shape ``(4, K)``,
 rows in ``ACGT`` order. From it:
@@ -7,13 +7,16 @@ rows in ``ACGT`` order. From it:
 - the position weight matrix (PWM) is the log-odds ``log2(p / background)`` in bits, with a
   pseudocount so that a base never seen in the sites does not score minus infinity.
 
-The matrices in ``data/jaspar_motifs.json`` come from JASPAR 2022 CORE (CC BY 4.0; cite
-Castro-Mondragon et al. 2022, *Nucleic Acids Research* 50:D165). :func:`list_motifs` shows them.
+The matrices come from JASPAR 2022 CORE (CC BY 4.0; cite Castro-Mondragon et al. 2022,
+*Nucleic Acids Research* 50:D165), read from the SQLite database that the ``pyjaspar`` package
+ships inside its wheel (nothing is downloaded at run time). genolearn uses the six profiles in
+:data:`MOTIFS`; :func:`list_motifs` shows them.
 """
 
 from __future__ import annotations
 
-import json
+import importlib.util
+import sqlite3
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -23,10 +26,34 @@ import numpy as np
 from genolearn._validation import as_rng, check_array, check_int, check_number, describe
 from genolearn.dna.alphabet import ALPHABET
 
-__all__ = ["Motif", "load_jaspar", "list_motifs", "sample_motif", "pwm_scan", "JASPAR_FILE"]
+__all__ = [
+    "Motif",
+    "load_jaspar",
+    "list_motifs",
+    "sample_motif",
+    "pwm_scan",
+    "jaspar_database",
+    "MOTIFS",
+    "JASPAR_SOURCE",
+]
 
-#: The shipped JASPAR matrices (with source, licence and citation inside the file).
-JASPAR_FILE = Path(__file__).with_name("data") / "jaspar_motifs.json"
+#: The JASPAR 2022 CORE profiles used in the course: (matrix ID, species, aliases).
+MOTIFS = (
+    ("MA0139.1", "Homo sapiens", ()),
+    ("MA0080.6", "Mus musculus", ("SPI1", "PU.1")),
+    ("MA0035.4", "Homo sapiens", ()),
+    ("MA0108.2", "Homo sapiens", ("TATA", "TATA-box")),
+    ("MA0018.4", "Homo sapiens", ("CREB",)),
+    ("MA0148.4", "Homo sapiens", ("HNF3A",)),
+)
+
+#: Where the matrices come from, their licence and the citation.
+JASPAR_SOURCE = (
+    "JASPAR 2022 CORE, read from the JASPAR2022.sqlite database shipped in the pyjaspar wheel. "
+    "Licence: CC BY 4.0. Cite: Castro-Mondragon JA et al. (2022) JASPAR 2022: the 9th release "
+    "of the open-access database of transcription factor binding profiles. Nucleic Acids "
+    "Research 50(D1):D165-D173. doi:10.1093/nar/gkab1113"
+)
 
 _UNIFORM = (0.25, 0.25, 0.25, 0.25)
 
@@ -105,38 +132,61 @@ class Motif:
         return f"Motif({self.id} {self.name}, K={self.length}, consensus={self.consensus})"
 
 
-@lru_cache(maxsize=1)
-def _jaspar_table() -> tuple[dict, tuple[Motif, ...]]:
-    if not JASPAR_FILE.is_file():
+def jaspar_database() -> Path:
+    """Path of the JASPAR 2022 SQLite file inside the installed ``pyjaspar`` package.
+
+    Raises:
+        FileNotFoundError: pyjaspar is not installed (``pip install pyjaspar``; the course's
+            ``make`` targets install it) or its database file is missing.
+    """
+    spec = importlib.util.find_spec("pyjaspar")  # located without importing it (or Biopython)
+    if spec is None or not spec.submodule_search_locations:
         raise FileNotFoundError(
-            f"the shipped motif file {JASPAR_FILE} is missing; reinstall genolearn "
-            "(it is package data and should never be absent)"
+            "the JASPAR motifs are read from the pyjaspar package, which is not installed; "
+            "install it with `pip install pyjaspar` (genolearn never downloads at run time)"
         )
-    doc = json.loads(JASPAR_FILE.read_text(encoding="utf-8"))
-    motifs = tuple(
-        Motif(
-            id=m["id"],
-            name=m["name"],
-            counts=np.array([m["counts"][b] for b in ALPHABET], dtype=np.float64),
-            species=m["species"],
-            source=doc["source"],
-            aliases=tuple(m["aliases"]),
-        )
-        for m in doc["motifs"]
-    )
-    return doc, motifs
+    path = Path(next(iter(spec.submodule_search_locations))) / "data" / "JASPAR2022.sqlite"
+    if not path.is_file():
+        raise FileNotFoundError(f"pyjaspar is installed but {path} is missing; reinstall pyjaspar")
+    return path
+
+
+@lru_cache(maxsize=1)
+def _jaspar_table() -> tuple[Motif, ...]:
+    db = sqlite3.connect(f"file:{jaspar_database()}?mode=ro", uri=True)
+    try:
+        motifs = []
+        for matrix_id, species, aliases in MOTIFS:
+            base_id, version = matrix_id.split(".")
+            row = db.execute(
+                "SELECT ID, NAME FROM MATRIX WHERE BASE_ID = ? AND VERSION = ?",
+                (base_id, int(version)),
+            ).fetchone()
+            if row is None:
+                raise FileNotFoundError(f"{matrix_id} is not in {jaspar_database()}")
+            cells = db.execute(
+                "SELECT row, col, val FROM MATRIX_DATA WHERE ID = ? ORDER BY col", (row[0],)
+            ).fetchall()
+            width = max(col for _, col, _ in cells)
+            counts = np.zeros((4, width))  # (4, K), rows ACGT
+            for base, col, val in cells:
+                counts[ALPHABET.index(base.upper()), col - 1] = val
+            motifs.append(Motif(matrix_id, row[1], counts, species, JASPAR_SOURCE, aliases))
+        return tuple(motifs)
+    finally:
+        db.close()
 
 
 def list_motifs() -> list[tuple[str, str]]:
     """The shipped motifs as ``(id, name)`` pairs, e.g. ``("MA0139.1", "CTCF")``."""
-    return [(m.id, m.name) for m in _jaspar_table()[1]]
+    return [(m.id, m.name) for m in _jaspar_table()]
 
 
 def load_jaspar(name_or_id: str) -> Motif:
     """One of the shipped JASPAR motifs, by ID (``"MA0139.1"`` or ``"MA0139"``) or by name.
 
     Names are case-insensitive and include common aliases (``"PU.1"`` for Spi1, ``"TATA"`` for
-    TBP). Only the matrices in :data:`JASPAR_FILE` are available: nothing is downloaded.
+    TBP). Only the profiles in :data:`MOTIFS` are offered: nothing is downloaded.
 
     Raises:
         TypeError: ``name_or_id`` is not a string.
@@ -145,7 +195,7 @@ def load_jaspar(name_or_id: str) -> Motif:
     if not isinstance(name_or_id, str):
         raise TypeError(f"name_or_id must be a motif name or JASPAR ID, got {describe(name_or_id)}")
     key = name_or_id.strip().upper()
-    for m in _jaspar_table()[1]:
+    for m in _jaspar_table():
         names = {m.id.upper(), m.id.split(".")[0].upper(), m.name.upper()}
         names |= {a.upper() for a in m.aliases}
         if key in names:

@@ -1,9 +1,10 @@
 """Generated DNA classification tasks whose answer is known base by base.
 
 Each sequence is random background DNA with real JASPAR motifs planted in it (each site drawn
-from the motif's PPM, so no two copies are identical). Because we planted them, we know where
-the answer is: ``mask`` marks the planted bases, so an interpretation method can be scored
-against the truth (see ``genolearn.deep.interpretation.attribution_auroc``).
+from the motif's PPM, sharpened by ``strength``, so no two copies are identical). Because we
+planted them, we know where the answer is: ``mask`` marks the planted bases, so an
+interpretation method can be scored against the truth (see
+``genolearn.deep.interpretation.attribution_auroc``).
 
 Tasks (``synthetic_task(task=...)``):
 
@@ -14,6 +15,8 @@ Tasks (``synthetic_task(task=...)``):
 - ``"long_range"``: A and B are always both present, at least ``min_distance`` apart; y = 1 iff
   A is upstream of B. "Is A there?" says nothing, so a CNN whose receptive field is smaller than
   the distance, followed by global pooling, stays at chance; attention can compare positions.
+  (Measured at L = 120, 2,100 training sequences: MotifCNN 54 % test accuracy, a one-layer
+  ``SequenceTransformer(32, 4, 1, embed_kernel=9)`` 100 %.)
 
 ``gc_confounder`` adds a shortcut: positives get a slightly GC-richer background, so a model
 can score above chance without finding the motif (Chapter 5 asks students to detect this).
@@ -166,7 +169,8 @@ def synthetic_task(
         gc_confounder: GC difference between positive and negative backgrounds
             (positives get ``gc + gc_confounder / 2``); 0 = no shortcut.
         min_distance: ``long_range`` only: minimum distance between the two sites' starts
-            (default ``length // 2``).
+            (default: half of what is left after keeping both sites ``2 K_max`` bases from
+            either end, with ``K_max`` the wider motif's width).
         strength: sites are drawn from ``ppm ** strength``, renormalised (see
             :func:`~genolearn.dna.motifs.sample_motif`). 1 draws from the JASPAR PPM itself;
             its weakest sites then look like background, so even the true PWM cannot reach
@@ -198,13 +202,23 @@ def synthetic_task(
         raise ValueError(f"task {task!r} needs {want} motif(s), but motifs is {describe(names)}")
     used = [_as_motif(m, "motifs") for m in names]
     decoy_motif = None if decoy is None else _as_motif(decoy, "decoy")
+    names_used = [m.name for m in used] + ([decoy_motif.name] if decoy_motif else [])
+    if len(set(names_used)) != len(names_used):
+        raise ValueError(
+            f"the task's motifs and decoy must all differ (sites are told apart by name), "
+            f"but got {names_used}"
+        )
     if task == "long_range":
-        min_distance = length // 2 if min_distance is None else min_distance
-        min_distance = check_int(min_distance, "min_distance", low=max(m.length for m in used))
-        if min_distance + max(m.length for m in used) > length:
+        widest = max(m.length for m in used)
+        margin = 2 * widest  # see _place_far: no site near an end, or edges reveal the order
+        if min_distance is None:
+            min_distance = max(widest, (length - 2 * margin) // 2)
+        min_distance = check_int(min_distance, "min_distance", low=widest)
+        if 2 * margin + min_distance + widest > length:
             raise ValueError(
-                f"length={length} is too short for two sites {min_distance} bases apart; "
-                f"need length >= {min_distance + max(m.length for m in used)}"
+                f"length={length} is too short for two sites {min_distance} bases apart, "
+                f"{margin} bases from either end; need length >= "
+                f"{2 * margin + min_distance + widest}"
             )
     elif min_distance is not None:
         raise ValueError("min_distance is only used by task='long_range'")
@@ -222,7 +236,7 @@ def synthetic_task(
         has_decoy = decoy_motif is not None and rng.random() < 0.5
         widths = [m.length for m in planted] + ([decoy_motif.length] if has_decoy else [])
         if task == "long_range":
-            starts = _place_far(rng, length, widths, min_distance)
+            starts = _place_far(rng, length, widths, min_distance, margin)
         else:
             starts = _place(rng, length, widths)
         sites = []
@@ -261,11 +275,17 @@ def _groups(task: str, y: np.ndarray, rng: np.random.Generator) -> list[tuple[in
     return [(pos if label else neg)[rng.integers(len(pos if label else neg))] for label in y]
 
 
-def _place_far(rng, length: int, widths: list[int], min_distance: int) -> list[int]:
-    """Starts for two ordered sites (first upstream), ``>= min_distance`` apart, plus decoy."""
-    last = length - min_distance - widths[1]
-    first = int(rng.integers(0, last + 1))
-    second = int(rng.integers(first + min_distance, length - widths[1] + 1))
+def _place_far(rng, length: int, widths: list[int], min_distance: int, margin: int) -> list[int]:
+    """Starts for two ordered sites (first upstream), ``>= min_distance`` apart, plus decoy.
+
+    Both sites stay ``margin`` bases away from the ends. Without that, the order leaks through
+    an edge effect: a site flush with the left end lacks the windows that would overlap its
+    left flank, and the upstream site is more often near the left end, so even a
+    convolution + global max pool model beats chance (we measured ~70 % at L = 120).
+    """
+    last = length - margin - min_distance - widths[1]
+    first = int(rng.integers(margin, last + 1))
+    second = int(rng.integers(first + min_distance, length - margin - widths[1] + 1))
     if len(widths) == 2:
         return [first, second]
     for _ in range(1000):  # a decoy goes anywhere it does not overlap the two sites

@@ -1,0 +1,109 @@
+"""Tests for genolearn.deep.transformer: positional encoding, attention, the encoder model."""
+
+import numpy as np
+import pytest
+import torch
+
+from genolearn.deep.transformer import (
+    PositionalEncoding,
+    SequenceTransformer,
+    scaled_dot_product_attention,
+    sinusoidal_positional_encoding,
+)
+from tests.gradcheck import assert_close, torch_forward_backward
+
+pytestmark = pytest.mark.ch05
+torch.set_num_threads(1)
+
+
+def test_positional_encoding_values():
+    pe = sinusoidal_positional_encoding(50, 8)
+    assert pe.shape == (50, 8)
+    np.testing.assert_allclose(pe[0], [0, 1, 0, 1, 0, 1, 0, 1])
+    p = np.arange(50)
+    np.testing.assert_allclose(pe[:, 0], np.sin(p))
+    np.testing.assert_allclose(pe[:, 1], np.cos(p))
+    np.testing.assert_allclose(pe[:, 6], np.sin(p / 10000 ** (6 / 8)))
+    assert np.all(np.abs(pe) <= 1)
+    assert sinusoidal_positional_encoding(3, 5).shape == (3, 5)  # odd width
+
+
+def test_positional_encoding_module_adds_the_numpy_table():
+    module = PositionalEncoding(6, max_len=20)
+    out = module(torch.zeros(2, 11, 6))
+    expected = np.broadcast_to(sinusoidal_positional_encoding(11, 6), (2, 11, 6))
+    np.testing.assert_allclose(out.numpy(), expected, atol=1e-6)
+    with pytest.raises(ValueError, match="sequence length 21 is longer than max_len=20"):
+        module(torch.zeros(1, 21, 6))
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (2, 4, 3), (2, 3, 6, 4)])
+def test_attention_matches_torch(shape):
+    rng = np.random.default_rng(len(shape))
+    q, k, v = rng.normal(size=shape), rng.normal(size=shape), rng.normal(size=shape)
+    expected, _ = torch_forward_backward(
+        torch.nn.functional.scaled_dot_product_attention, [q, k, v]
+    )
+    out, weights = scaled_dot_product_attention(q, k, v)
+    assert_close(out, expected, rtol=1e-9, what="attention output")
+    np.testing.assert_allclose(weights.sum(axis=-1), 1.0)
+
+
+def test_attention_mask_true_means_may_attend():
+    rng = np.random.default_rng(0)
+    q, k, v = rng.normal(size=(2, 5, 4)), rng.normal(size=(2, 7, 4)), rng.normal(size=(2, 7, 3))
+    mask = np.tril(np.ones((5, 7), dtype=bool))  # query i sees keys 0..i
+    out, weights = scaled_dot_product_attention(q, k, v, mask=mask)
+    expected = torch.nn.functional.scaled_dot_product_attention(
+        *(torch.tensor(a) for a in (q, k, v)), attn_mask=torch.tensor(mask)
+    )
+    assert_close(out, expected.numpy(), rtol=1e-9)
+    assert np.all(weights[:, ~mask] == 0)
+
+
+def test_attention_errors():
+    q = np.zeros((3, 4))
+    with pytest.raises(ValueError, match="mask blocks every key for some query"):
+        scaled_dot_product_attention(q, q, q, mask=np.zeros((3, 3), dtype=bool))
+    with pytest.raises(ValueError, match=r"k has shape \(3, 5\) but must be \(..., Lk, d\)"):
+        scaled_dot_product_attention(q, np.zeros((3, 5)), q)
+    with pytest.raises(ValueError, match=r"v has shape \(2, 4\) but must be \(..., Lk, dv\)"):
+        scaled_dot_product_attention(q, q, np.zeros((2, 4)))
+    with pytest.raises(TypeError, match="mask has dtype float64 but must be boolean"):
+        scaled_dot_product_attention(q, q, q, mask=np.ones((3, 3)))
+
+
+def test_model_shapes_and_attention_maps():
+    torch.manual_seed(0)
+    model = SequenceTransformer(16, 4, 3, max_len=64, embed_kernel=5, n_outputs=2).eval()
+    x = torch.nn.functional.one_hot(torch.randint(0, 4, (2, 40)), 4).float().transpose(1, 2)
+    logits, maps = model(x, return_attention=True)
+    assert logits.shape == (2, 2)
+    assert len(maps) == 3 and all(m.shape == (2, 4, 40, 40) for m in maps)
+    torch.testing.assert_close(maps[0].sum(dim=-1), torch.ones(2, 4, 40))
+    torch.testing.assert_close(model(x), logits)
+
+
+def test_model_attention_is_the_numpy_reference():
+    """The first block's maps equal softmax(q k^T / sqrt(d_head)) from its own projections."""
+    torch.manual_seed(0)
+    model = SequenceTransformer(8, 2, 1, max_len=16).double().eval()
+    x = torch.nn.functional.one_hot(torch.randint(0, 4, (3, 10)), 4).double().transpose(1, 2)
+    _, (maps,) = model(x, return_attention=True)
+    block = model.blocks[0]
+    tokens = model.position(model.embed(x).transpose(1, 2))  # (N, L, d)
+    h = block.norm1(tokens).detach().numpy()
+    w, b = block.attn.in_proj_weight.detach().numpy(), block.attn.in_proj_bias.detach().numpy()
+    q, k, v = np.split(h @ w.T + b, 3, axis=-1)  # each (N, L, d)
+    heads = lambda a: a.reshape(3, 10, 2, 4).transpose(0, 2, 1, 3)  # noqa: E731 (N, heads, L, dh)
+    _, weights = scaled_dot_product_attention(heads(q), heads(k), heads(v))
+    assert_close(weights, maps.detach().numpy(), rtol=1e-9)
+
+
+def test_model_errors():
+    with pytest.raises(ValueError, match="d_model=30 must be divisible by n_heads=4"):
+        SequenceTransformer(30, 4)
+    with pytest.raises(ValueError, match="embed_kernel must be odd"):
+        SequenceTransformer(embed_kernel=4)
+    with pytest.raises(ValueError, match="longer than max_len=32"):
+        SequenceTransformer(8, 2, 1, max_len=32)(torch.zeros(1, 4, 40))
