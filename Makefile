@@ -15,12 +15,14 @@ $(STAMP): requirements/lock.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-MATHJAX := _static/mathjax/tex-mml-chtml.js
+MATHJAX := _vendor/mathjax/tex-mml-chtml.js
 
-# MathJax ships inside a wheel (django-static-mathjax) so the book renders math offline.
+# MathJax ships inside a wheel (django-static-mathjax) so the book renders math offline. It is
+# copied to _build/html/mathjax/ via html_extra_path (not _static/, whose .js files Jupyter Book
+# would load on every page).
 $(MATHJAX): $(STAMP)
-	rm -rf _static/mathjax
-	$(BIN)/python -c "import mathjax, os, shutil; shutil.copytree(os.path.join(os.path.dirname(mathjax.__file__), 'static', 'mathjax', 'es5'), '_static/mathjax')"
+	rm -rf _vendor/mathjax
+	$(BIN)/python -c "import mathjax, os, shutil; shutil.copytree(os.path.join(os.path.dirname(mathjax.__file__), 'static', 'mathjax', 'es5'), '_vendor/mathjax')"
 
 ## Build the HTML book (executes notebooks through the jupyter-cache; warnings are errors).
 book: $(STAMP) $(MATHJAX)

@@ -98,7 +98,7 @@ class Exercise:
 
 
 _REGISTRY: dict[str, Exercise] = {}
-_loaded = False
+_loaded: set[str] = set()
 
 
 def register(exercise: Exercise) -> Exercise:
@@ -109,19 +109,24 @@ def register(exercise: Exercise) -> Exercise:
     return exercise
 
 
-def _load() -> None:
-    global _loaded
-    if not _loaded:
-        for name in _chapter_modules():
+def _load(chapter: int | None = None) -> None:
+    """Import the chapter modules (only the one asked for: Chapter 1's checks must not pay for
+    importing torch, which Chapter 5's need)."""
+    for name in _chapter_modules():
+        number = int(name.rsplit(".", 1)[1][2:4])
+        if (chapter is None or number == chapter) and name not in _loaded:
             importlib.import_module(name)
-        _loaded = True
+            _loaded.add(name)
 
 
 def get_exercise(exercise_id: str) -> Exercise:
     """The exercise with this id, or a ``KeyError`` listing close ids."""
-    _load()
     if not isinstance(exercise_id, str):
         raise TypeError(f"exercise_id must be a str like 'ch1.sigmoid', got {exercise_id!r}")
+    prefix = exercise_id.split(".")[0]
+    _load(int(prefix[2:]) if prefix[:2] == "ch" and prefix[2:].isdigit() else None)
+    if exercise_id not in _REGISTRY:
+        _load()
     try:
         return _REGISTRY[exercise_id]
     except KeyError:
@@ -134,5 +139,5 @@ def get_exercise(exercise_id: str) -> Exercise:
 
 def all_exercises(chapter: int | None = None) -> list[Exercise]:
     """Every registered exercise (of one chapter if given), in registration order."""
-    _load()
+    _load(chapter)
     return [e for e in _REGISTRY.values() if chapter is None or e.chapter == chapter]
