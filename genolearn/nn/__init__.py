@@ -12,6 +12,20 @@ from genolearn.nn.activations import (
     tanh_derivative,
 )
 from genolearn.nn.autograd import Tensor
+from genolearn.nn.backprop import (
+    dense_backward,
+    dense_forward,
+    gradient_check,
+    logistic_loss,
+    logistic_loss_grad,
+    numerical_gradient,
+    numerical_gradient_logistic,
+    relative_error,
+    relu_backward,
+    sigmoid_backward,
+    softmax_cross_entropy_backward,
+    tanh_backward,
+)
 from genolearn.nn.data import minibatches, train_test_split, train_val_test_split
 from genolearn.nn.layers import (
     Dropout,
@@ -50,6 +64,13 @@ from genolearn.nn.metrics import (
     roc_auc,
     roc_curve,
 )
+from genolearn.nn.mlp import (
+    count_mlp_parameters,
+    mlp_forward,
+    one_hot_flatten,
+    xor_network,
+    xor_network_weights,
+)
 from genolearn.nn.neuron import (
     neuron_forward,
     perceptron_predict,
@@ -57,6 +78,7 @@ from genolearn.nn.neuron import (
     train_perceptron,
 )
 from genolearn.nn.optim import SGD, Adam, Optimizer
+from genolearn.nn.steps import adam_step, minibatch_indices, sgd_step, train_logistic_regression
 from genolearn.nn.train import History, fit, predict
 
 __all__ = [
@@ -114,4 +136,25 @@ __all__ = [
     "History",
     "fit",
     "predict",
+    "adam_step",
+    "minibatch_indices",
+    "sgd_step",
+    "train_logistic_regression",
+    "dense_backward",
+    "dense_forward",
+    "gradient_check",
+    "logistic_loss",
+    "logistic_loss_grad",
+    "numerical_gradient",
+    "numerical_gradient_logistic",
+    "relative_error",
+    "relu_backward",
+    "sigmoid_backward",
+    "softmax_cross_entropy_backward",
+    "tanh_backward",
+    "count_mlp_parameters",
+    "mlp_forward",
+    "one_hot_flatten",
+    "xor_network",
+    "xor_network_weights",
 ]
