@@ -3,11 +3,30 @@
 * sphinx-thebe 0.3.1 registers its inline configuration script a second time on pages that the
   jupyter-cache re-reads, so browsers report "Identifier 'THEBE_JS_URL' has already been
   declared": keep one copy of each identical script in each page's context.
+* Solutions in the source notebooks sit between ``# BEGIN SOLUTION <id>`` and ``# END SOLUTION``
+  markers (for ``genolearn release``); the book shows the code without the marker lines.
 * sphinx-book-theme passes an empty ``default_mode`` to the pydata theme's page template, which
   then logs "Got invalid theme mode" in the console on every page: default to ``"auto"``.
 """
 
 from __future__ import annotations
+
+import re
+
+from docutils import nodes
+
+_MARKER = re.compile(r"^[ \t]*# (BEGIN SOLUTION( \S+)?|END SOLUTION)[ \t]*\n?", re.M)
+
+
+def _strip_solution_markers(app, doctree):
+    for block in doctree.findall(nodes.literal_block):
+        text = block.astext()
+        if "# BEGIN SOLUTION" not in text and "# END SOLUTION" not in text:
+            continue
+        cleaned = _MARKER.sub("", text)
+        block.children = [nodes.Text(cleaned)]
+        if "rawsource" in block.__dict__:
+            block.rawsource = cleaned
 
 
 def _script_key(js) -> tuple:
@@ -33,5 +52,6 @@ def _fix_page_context(app, pagename, templatename, context, doctree):
 
 
 def setup(app):
+    app.connect("doctree-read", _strip_solution_markers)
     app.connect("html-page-context", _fix_page_context, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
