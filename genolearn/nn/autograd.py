@@ -52,7 +52,7 @@ class Tensor:
         requires_grad: whether backward should compute ``dL/d data`` for this tensor.
     """
 
-    __array_priority__ = 1000  # makes ``ndarray + Tensor`` call Tensor.__radd__
+    __array_ufunc__ = None  # makes ``ndarray + Tensor`` call Tensor.__radd__, not numpy
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         arr = check_array(data, "data", dtype_kind="fiub")

@@ -379,7 +379,7 @@ def _takes_input_grad(cls: type) -> bool:
 class Sequential(Module):
     """Modules applied one after the other; backward runs them in reverse (the chain rule).
 
-    Shape: whatever the first module takes ``-> `` whatever the last one returns, e.g.
+    Shape: what the first module takes -> what the last one returns, e.g.
     ``(N, D) -> (N, C)`` for ``Sequential(Linear(D, H), ReLU(), Linear(H, C))``.
     """
 

@@ -27,22 +27,33 @@ def _as_labels(y_pred: Any, threshold: float, sizes: dict[str, int]) -> np.ndarr
     """Labels ``(N,)`` from labels ``(N,)``, scores ``(N,)`` or class scores ``(N, C)``."""
     pred = check_array(y_pred, "y_pred", dtype_kind="fiub")
     if pred.ndim == 2:
-        check_array(pred, "y_pred", shape=("N", "C"), sizes=sizes)
+        check_array(pred, "y_pred", shape=("N", "C"), dtype_kind=None, sizes=sizes)
         return pred.argmax(axis=1)  # (N, C) -> (N,)
-    pred = check_array(pred, "y_pred", shape=("N",), sizes=sizes)
+    pred = check_array(pred, "y_pred", shape=("N",), dtype_kind=None, sizes=sizes)
     if pred.dtype.kind == "f":
         return (pred >= threshold).astype(np.int64)  # probabilities or scores -> 0/1
     return pred.astype(np.int64)
 
 
-def _check_true_labels(y_true: Any, sizes: dict[str, int]) -> np.ndarray:
-    arr = check_array(y_true, "y_true", dtype_kind="iub")
+def _integer_labels(y_true: Any) -> np.ndarray:
+    arr = check_array(y_true, "y_true", dtype_kind="fiub")
     if arr.ndim == 2:
         raise ValueError(
             f"y_true has shape {arr.shape} but must be labels (N,); if it is one-hot, "
             f"use y_true.argmax(axis=1)"
         )
-    arr = check_array(arr, "y_true", shape=("N",), sizes=sizes)
+    if arr.size == 0:
+        raise ValueError("y_true is empty: a metric of 0 samples is undefined")
+    if arr.dtype.kind == "f":
+        raise TypeError(
+            f"y_true has dtype {arr.dtype} but must hold integer labels; "
+            f"use y_true.astype(np.int64)"
+        )
+    return arr
+
+
+def _check_true_labels(y_true: Any, sizes: dict[str, int]) -> np.ndarray:
+    arr = check_array(_integer_labels(y_true), "y_true", shape=("N",), dtype_kind=None, sizes=sizes)
     if arr.size and arr.min() < 0:
         raise ValueError(f"y_true must hold class labels >= 0, but contains {arr.min()}")
     return arr.astype(np.int64)
@@ -60,8 +71,6 @@ def accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> float:
     sizes: dict[str, int] = {}
     t = _check_true_labels(y_true, sizes)
     p = _as_labels(y_pred, check_number(threshold, "threshold"), sizes)
-    if t.size == 0:
-        raise ValueError("accuracy of 0 samples is undefined")
     return float(np.mean(t == p))
 
 
@@ -84,7 +93,7 @@ def confusion_matrix(y_true: Any, y_pred: Any, num_classes: int | None = None) -
 
 def _check_binary(y_true: Any, scores: Any, need_both: bool = True) -> tuple[np.ndarray, ...]:
     sizes: dict[str, int] = {}
-    y = check_array(y_true, "y_true", shape=("N",), dtype_kind="iub", sizes=sizes)
+    y = check_array(_integer_labels(y_true), "y_true", shape=("N",), dtype_kind=None, sizes=sizes)
     s = check_array(scores, "scores", dtype_kind="fiub", finite=True)
     if s.ndim == 2 and s.shape[1] == 2:
         raise ValueError(

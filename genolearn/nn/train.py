@@ -95,7 +95,12 @@ def predict(model: Any, X: Any, *, batch_size: int = 1024) -> np.ndarray:
     return np.concatenate(outs)
 
 
-def _check_finite(loss: float, epoch: int, batch: int) -> None:
+def _check_finite(loss: Any, epoch: int, batch: int) -> None:
+    if not isinstance(loss, (float, np.floating)):
+        raise TypeError(
+            f"loss_fn must return one number per batch, but returned {describe(loss)}; "
+            f"use reduction='mean'"
+        )
     if not np.isfinite(loss):
         raise FloatingPointError(
             f"the loss became {loss} at epoch {epoch + 1}, batch {batch + 1}: the learning rate "
