@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: book test lint env notebooks student clean
+.PHONY: book test lint env notebooks student bench lab clean
 
 env: $(STAMP)
 
@@ -25,21 +25,34 @@ $(MATHJAX): $(STAMP)
 	$(BIN)/python -c "import mathjax, os, shutil; shutil.copytree(os.path.join(os.path.dirname(mathjax.__file__), 'static', 'mathjax', 'es5'), '_vendor/mathjax')"
 
 ## Build the HTML book (executes notebooks through the jupyter-cache; warnings are errors).
+## The student notebooks are generated first so the book can offer them for download.
 book: $(STAMP) $(MATHJAX)
+	$(BIN)/genolearn release chapters -o book/student > /dev/null
 	$(BIN)/jupyter-book build -W -n --keep-going .
 
-## Run the whole test suite: lint, unit tests, check-vs-mutant tests, nbval over every chapter notebook.
-test: $(STAMP)
-	$(BIN)/ruff check genolearn tests benchmarks
+## Run the whole test suite: lint, unit tests, check-vs-mutant tests, grading tests, nbval over
+## every chapter notebook, and the real-browser tests of the built book (hence the book first).
+test: book
+	$(BIN)/ruff check genolearn tests benchmarks book/_ext
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check genolearn tests benchmarks
-	$(BIN)/ruff format --check genolearn tests benchmarks
+	$(BIN)/ruff check genolearn tests benchmarks book/_ext
+	$(BIN)/ruff format --check genolearn tests benchmarks book/_ext
+
+## Run every benchmark and print one table (book build cold and cached, notebook times,
+## numpy-vs-torch training, grading throughput).
+bench: $(STAMP) $(MATHJAX)
+	$(BIN)/python benchmarks/run_all.py
 
 ## Re-execute the source notebooks in place, storing the outputs nbval compares against.
 notebooks: $(STAMP)
 	$(BIN)/genolearn execute chapters
+
+## Open the chapters in JupyterLab (installed into .venv on first use; not needed for the book).
+lab: $(STAMP)
+	$(BIN)/python -c "import jupyterlab" 2>/dev/null || $(BIN)/python -m pip install --quiet jupyterlab==4.6.6
+	$(BIN)/jupyter lab chapters
 
 ## Generate the student notebooks (solutions replaced by stubs) into student/.
 student: $(STAMP)
