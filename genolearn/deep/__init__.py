@@ -11,6 +11,7 @@ from genolearn.deep.interpretation import (
     filters_to_pwms,
     in_silico_mutagenesis,
     plot_logo,
+    pwm_ism_numpy,
     saliency,
 )
 from genolearn.deep.rnn import SequenceRNN, gru_cell_step_numpy, lstm_cell_step_numpy
@@ -20,6 +21,7 @@ from genolearn.deep.transformer import (
     SequenceTransformer,
     TransformerBlock,
     scaled_dot_product_attention,
+    sinusoidal_encoding,
     sinusoidal_positional_encoding,
 )
 
@@ -42,9 +44,11 @@ __all__ = [
     "max_pool1d_numpy",
     "plot_logo",
     "predict",
+    "pwm_ism_numpy",
     "saliency",
     "scaled_dot_product_attention",
     "set_seed",
+    "sinusoidal_encoding",
     "sinusoidal_positional_encoding",
     "train_model",
 ]

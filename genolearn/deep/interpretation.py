@@ -1,6 +1,7 @@
 """Opening the box: which bases did the model use, and what did its filters learn?
 
-- :func:`saliency` (gradient x input) and :func:`in_silico_mutagenesis` give a score per base;
+- :func:`saliency` (gradient x input) and :func:`in_silico_mutagenesis` give a score per base
+  (:func:`pwm_ism_numpy` is ISM in numpy for the simplest "model": a PWM's best match);
 - :func:`attribution_auroc` scores such maps against the planted truth of a synthetic task;
 - :func:`filters_to_pwms` turns first-layer filters into motifs, :func:`plot_logo` draws them.
 """
@@ -21,6 +22,7 @@ from genolearn.nn.metrics import roc_auc
 __all__ = [
     "saliency",
     "in_silico_mutagenesis",
+    "pwm_ism_numpy",
     "filters_to_pwms",
     "attribution_auroc",
     "plot_logo",
@@ -120,6 +122,44 @@ def in_silico_mutagenesis(
     finally:
         model.train(was_training)
     effects[x == 1] = 0.0  # the reference base: no change (exactly, not up to rounding)
+    return effects
+
+
+def pwm_ism_numpy(x, pwm) -> np.ndarray:
+    """ISM of a PWM "model" whose output is the best window score: ``max_l pwm_scan(x)[l]``.
+
+    ``ism[n, a, l] = score(x[n] with base a at position l) - score(x[n])``, where
+    ``score(s) = max over windows w of sum_{b, k} s[b, w + k] pwm[b, k]`` (forward strand).
+    Substituting base ``a`` at ``l`` changes only the windows ``w`` with ``w <= l < w + K``,
+    each by ``pwm[a, l - w] - pwm[observed base, l - w]``; the new best window may be another
+    one. The observed base scores exactly 0; at an ``N`` (all-zero) column all four bases are
+    substitutions. The same as :func:`in_silico_mutagenesis` of a one-filter convolution
+    followed by a global max, without the model.
+
+    Args:
+        x: ``(N, 4, L)`` one-hot.
+        pwm: ``(4, K)`` weights, ``K <= L``.
+
+    Returns:
+        ``(N, 4, L)`` float64.
+    """
+    sizes: dict[str, int] = {}
+    x = check_array(x, "x", shape=("N", 4, "L"), finite=True, sizes=sizes)
+    pwm = check_array(pwm, "pwm", shape=(4, "K"), finite=True, sizes=sizes)
+    if not 1 <= sizes["K"] <= sizes["L"]:
+        raise ValueError(f"pwm has width K = {sizes['K']} but x has length L = {sizes['L']}")
+    x = x.astype(np.float64)
+    n, k_width, length = x.shape[0], sizes["K"], sizes["L"]
+    n_windows = length - k_width + 1
+    scores = conv1d_numpy(x, pwm[None])[:, 0]  # (N, W): every window's score
+    delta = np.zeros((n, 4, length, n_windows))  # (N, 4, L, W): change of window w if base a at l
+    windows = np.arange(n_windows)
+    for k in range(k_width):  # position l = w + k is column k of window w
+        observed = np.einsum("nbw,b->nw", x[:, :, k : k + n_windows], pwm[:, k])  # (N, W)
+        delta[:, :, windows + k, windows] = pwm[None, :, k, None] - observed[:, None, :]
+    new_best = (scores[:, None, None, :] + delta).max(axis=3)  # (N, 4, L)
+    effects = new_best - scores.max(axis=1)[:, None, None]  # (N, 4, L)
+    effects[x == 1] = 0.0  # the observed base: no change (exactly, not up to rounding)
     return effects
 
 

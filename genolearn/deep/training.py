@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 from genolearn._validation import check_array, check_int, check_number, describe
 from genolearn.deep.device import default_device, set_seed
@@ -148,7 +147,12 @@ def train_model(
         _check_labels(val[1], n_outputs, "val_data")
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     history, start = History(), time.perf_counter()
-    for _ in tqdm(range(epochs), disable=not progress, desc="epochs"):
+    epoch_range = range(epochs)
+    if progress:  # imported only when asked: tqdm.auto warns on stderr without ipywidgets
+        from tqdm.auto import tqdm
+
+        epoch_range = tqdm(epoch_range, desc="epochs")
+    for _ in epoch_range:
         t0 = time.perf_counter()
         model.train()
         total_loss, correct = 0.0, 0

@@ -16,6 +16,7 @@ from genolearn._validation import check_array, check_int, check_number
 from genolearn.deep.cnn import _check_onehot
 
 __all__ = [
+    "sinusoidal_encoding",
     "sinusoidal_positional_encoding",
     "scaled_dot_product_attention",
     "PositionalEncoding",
@@ -24,12 +25,38 @@ __all__ = [
 ]
 
 
+def sinusoidal_encoding(positions, d_model: int) -> np.ndarray:
+    """Sinusoidal codes for arbitrary positions (integers or not), as in Vaswani et al. 2017.
+
+    ``PE[p, 2i] = sin(pos_p / 10000^(2i / d))`` and ``PE[p, 2i + 1] = cos(pos_p / 10000^(2i / d))``
+    for ``i = 0 .. ceil(d / 2) - 1``: column pair ``i`` is a clock whose period runs from
+    ``2 pi`` positions (i = 0) towards ``10000 * 2 pi``.
+
+    Args:
+        positions: ``(L,)`` positions to encode, e.g. ``np.arange(L)`` or base-pair offsets.
+        d_model: d, encoding width (an odd d drops the last cosine column).
+
+    Returns:
+        ``(L, d)`` float64.
+    """
+    positions = check_array(positions, "positions", ndim=1, finite=True)
+    d_model = check_int(d_model, "d_model", low=1)
+    position = positions.astype(np.float64)[:, None]  # (L, 1)
+    two_i = np.arange(0, d_model, 2, dtype=np.float64)  # (ceil(d / 2),)
+    angle = position / 10000.0 ** (two_i / d_model)  # (L, ceil(d / 2))
+    pe = np.zeros((len(positions), d_model))
+    pe[:, 0::2] = np.sin(angle)
+    pe[:, 1::2] = np.cos(angle[:, : d_model // 2])
+    return pe
+
+
 def sinusoidal_positional_encoding(length: int, d_model: int) -> np.ndarray:
-    """The fixed positional encoding of "Attention is all you need".
+    """The fixed positional encoding of "Attention is all you need" for positions 0 .. L-1.
 
     ``PE[p, 2i] = sin(p / 10000^(2i / d))`` and ``PE[p, 2i + 1] = cos(p / 10000^(2i / d))``:
     each pair of columns is a clock of its own frequency, from one turn per 2 pi positions down
     to one per 10000 * 2 pi, so nearby positions get similar codes and any offset is a rotation.
+    Equal to :func:`sinusoidal_encoding` of ``np.arange(length)``.
 
     Args:
         length: L, number of positions (0 .. L-1).
@@ -39,14 +66,7 @@ def sinusoidal_positional_encoding(length: int, d_model: int) -> np.ndarray:
         ``(L, d)`` float64.
     """
     length = check_int(length, "length", low=1)
-    d_model = check_int(d_model, "d_model", low=1)
-    position = np.arange(length, dtype=np.float64)[:, None]  # (L, 1)
-    two_i = np.arange(0, d_model, 2, dtype=np.float64)  # (ceil(d / 2),)
-    angle = position / 10000.0 ** (two_i / d_model)  # (L, ceil(d / 2))
-    pe = np.zeros((length, d_model))
-    pe[:, 0::2] = np.sin(angle)
-    pe[:, 1::2] = np.cos(angle[:, : d_model // 2])
-    return pe
+    return sinusoidal_encoding(np.arange(length, dtype=np.float64), d_model)
 
 
 def scaled_dot_product_attention(q, k, v, mask=None) -> tuple[np.ndarray, np.ndarray]:

@@ -10,7 +10,14 @@ from genolearn.dna.datasets import (
 )
 from genolearn.dna.expression import ExpressionData, expression_dataset
 from genolearn.dna.kmers import all_kmers, kmer_counts
-from genolearn.dna.motifs import Motif, list_motifs, load_jaspar, pwm_scan, sample_motif
+from genolearn.dna.motifs import (
+    Motif,
+    list_motifs,
+    load_jaspar,
+    ppm_correlation,
+    pwm_scan,
+    sample_motif,
+)
 from genolearn.dna.onehot import one_hot_decode, one_hot_encode, validate_sequence
 from genolearn.dna.real import crp_binding_task, load_crp_sites, load_splice_sites, splice_site_task
 from genolearn.dna.sequence import gc_content, reverse_complement
@@ -46,6 +53,7 @@ __all__ = [
     "load_crp_sites",
     "load_jaspar",
     "load_splice_sites",
+    "ppm_correlation",
     "pwm_scan",
     "sample_motif",
     "splice_site_task",

@@ -32,6 +32,7 @@ __all__ = [
     "list_motifs",
     "sample_motif",
     "pwm_scan",
+    "ppm_correlation",
     "jaspar_database",
     "MOTIFS",
     "JASPAR_SOURCE",
@@ -280,3 +281,60 @@ def pwm_scan(onehot: np.ndarray, pwm: np.ndarray, *, both_strands: bool = False)
         reverse = np.einsum("nalk,ak->nl", windows, w[::-1, ::-1], dtype=np.float64)
         scores = np.maximum(scores, reverse)
     return scores
+
+
+def _as_ppm(matrix, name: str) -> np.ndarray:
+    if isinstance(matrix, Motif):
+        return matrix.ppm
+    m = check_array(matrix, name, shape=(4, None), finite=True).astype(np.float64)
+    total = m.sum(axis=0, keepdims=True)  # (1, K)
+    if m.shape[1] == 0 or np.any(m < 0) or np.any(total <= 0):
+        raise ValueError(
+            f"{name} must be a (4, K) matrix of non-negative counts or probabilities with a "
+            f"positive total in every column, but got {describe(m)}"
+        )
+    return m / total  # (4, K)
+
+
+def ppm_correlation(a, b, *, min_overlap: int | None = None) -> tuple[float, int]:
+    """How alike two motifs are: the best Pearson correlation of their PPMs over all offsets.
+
+    ``b`` slides along ``a``; at offset ``s`` column ``i`` of ``a`` faces column ``i + s`` of
+    ``b``. For every offset whose overlap has at least ``min_overlap`` columns, the ``4 x
+    overlap`` probabilities of the two are correlated; the largest correlation wins. Used to
+    compare a learned CNN filter with the JASPAR motif it should have found (1 = same shape,
+    0 = unrelated). Only the given strands are compared.
+
+    Args:
+        a, b: :class:`Motif` objects or ``(4, K)`` count/probability matrices (rows ``ACGT``;
+            columns are normalised to sum to 1).
+        min_overlap: fewest overlapping columns an offset needs (default: half the shorter
+            motif, rounded up, and at least 2).
+
+    Returns:
+        ``(r, offset)``: the best correlation and the offset ``s`` where it occurs.
+    """
+    pa, pb = _as_ppm(a, "a"), _as_ppm(b, "b")  # (4, Ka), (4, Kb)
+    ka, kb = pa.shape[1], pb.shape[1]
+    shortest = min(ka, kb)
+    default = max(2, -(-shortest // 2))
+    need = default if min_overlap is None else check_int(min_overlap, "min_overlap", low=2)
+    if need > shortest:
+        raise ValueError(
+            f"min_overlap={need} is longer than the shorter motif ({shortest} columns)"
+        )
+    best, best_offset = -np.inf, 0
+    for offset in range(-(ka - 1), kb):
+        lo, hi = max(0, -offset), min(ka, kb - offset)  # columns of a that face a column of b
+        if hi - lo < need:
+            continue
+        x = pa[:, lo:hi].ravel()  # (4 overlap,)
+        y = pb[:, lo + offset : hi + offset].ravel()  # (4 overlap,)
+        if x.std() == 0 or y.std() == 0:  # uniform columns: correlation undefined, skip
+            continue
+        r = float(np.corrcoef(x, y)[0, 1])
+        if r > best:
+            best, best_offset = r, offset
+    if best == -np.inf:
+        raise ValueError("no offset gives two non-constant overlaps to correlate")
+    return best, best_offset

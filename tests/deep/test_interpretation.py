@@ -13,9 +13,10 @@ from genolearn.deep import (
     filters_to_pwms,
     in_silico_mutagenesis,
     plot_logo,
+    pwm_ism_numpy,
     saliency,
 )
-from genolearn.dna.motifs import load_jaspar
+from genolearn.dna.motifs import load_jaspar, pwm_scan
 from genolearn.dna.synthetic import synthetic_task
 
 matplotlib.use("Agg")
@@ -140,3 +141,51 @@ def test_plot_logo():
     with pytest.raises(ValueError, match="non-negative columns"):
         plot_logo(ctcf.pwm(), kind="information")
     plt.close(fig)
+
+
+def test_pwm_ism_numpy_is_the_model_ism_of_a_pwm_scanner(positives):
+    """One filter = the CTCF PWM, no bias, logit = the best window's score: the model's ISM
+    and the numpy ISM agree while the ReLU never clips, i.e. on sequences with a real site."""
+    pwm = load_jaspar("CTCF").pwm()
+    model = MotifCNN(1, 19)
+    with torch.no_grad():
+        model.conv.weight.copy_(torch.tensor(pwm[None], dtype=torch.float32))
+        model.conv.bias.fill_(0.0)
+        model.linear.weight.fill_(1.0)
+        model.linear.bias.fill_(0.0)
+    x = positives.x[:4]
+    largest_drop = (pwm.max(axis=0) - pwm.min(axis=0)).max()
+    assert np.all(pwm_scan(x, pwm).max(axis=1) > largest_drop)  # no mutation reaches 0
+    got = pwm_ism_numpy(x, pwm)
+    np.testing.assert_allclose(got, in_silico_mutagenesis(model.eval(), x), atol=1e-4)
+    assert np.all(got[x == 1] == 0)
+
+
+def _best_window(seq, pwm):
+    k = pwm.shape[1]
+    return max(np.sum(seq[:, w : w + k] * pwm) for w in range(seq.shape[1] - k + 1))
+
+
+def test_pwm_ism_numpy_brute_force_with_an_unknown_base():
+    rng = np.random.default_rng(0)
+    x = np.eye(4)[rng.integers(0, 4, size=(3, 12))].transpose(0, 2, 1)  # (3, 4, 12)
+    x[1, :, 5] = 0  # an N: all four bases are substitutions there
+    pwm = rng.normal(size=(4, 4))
+    got = pwm_ism_numpy(x, pwm)
+    for n in range(3):
+        for pos in range(12):
+            for base in range(4):
+                variant = x[n].copy()
+                variant[:, pos] = 0
+                variant[base, pos] = 1
+                want = _best_window(variant, pwm) - _best_window(x[n], pwm)
+                if x[n, base, pos] == 1:
+                    want = 0.0
+                assert got[n, base, pos] == pytest.approx(want, abs=1e-12)
+
+
+def test_pwm_ism_numpy_errors():
+    with pytest.raises(ValueError, match=r"pwm has width K = 5 but x has length L = 3"):
+        pwm_ism_numpy(np.zeros((1, 4, 3)), np.zeros((4, 5)))
+    with pytest.raises(ValueError, match=r"x has shape \(4, 3\)"):
+        pwm_ism_numpy(np.zeros((4, 3)), np.zeros((4, 2)))

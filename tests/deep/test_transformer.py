@@ -8,6 +8,7 @@ from genolearn.deep.transformer import (
     PositionalEncoding,
     SequenceTransformer,
     scaled_dot_product_attention,
+    sinusoidal_encoding,
     sinusoidal_positional_encoding,
 )
 from tests.gradcheck import assert_close, torch_forward_backward
@@ -107,3 +108,16 @@ def test_model_errors():
         SequenceTransformer(embed_kernel=4)
     with pytest.raises(ValueError, match="longer than max_len=32"):
         SequenceTransformer(8, 2, 1, max_len=32)(torch.zeros(1, 4, 40))
+
+
+def test_sinusoidal_encoding_at_any_positions():
+    positions = np.array([0.0, 2.5, 7.0, 1000.0])
+    pe = sinusoidal_encoding(positions, 6)
+    assert pe.shape == (4, 6)
+    np.testing.assert_allclose(pe[:, 2], np.sin(positions / 10000 ** (2 / 6)))
+    np.testing.assert_allclose(pe[:, 3], np.cos(positions / 10000 ** (2 / 6)))
+    np.testing.assert_array_equal(
+        sinusoidal_encoding(np.arange(9), 4), sinusoidal_positional_encoding(9, 4)
+    )
+    with pytest.raises(ValueError, match=r"positions has shape \(2, 2\) \(2-D\) but must be 1-D"):
+        sinusoidal_encoding(np.zeros((2, 2)), 4)

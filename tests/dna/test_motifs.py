@@ -12,6 +12,7 @@ from genolearn.dna.motifs import (
     jaspar_database,
     list_motifs,
     load_jaspar,
+    ppm_correlation,
     pwm_scan,
     sample_motif,
 )
@@ -180,3 +181,30 @@ def test_pwm_scan_errors():
         pwm_scan(np.zeros((2, 4, 3)), w)
     with pytest.raises(ValueError, match="pwm must be finite"):
         pwm_scan(np.zeros((2, 4, 10)), np.full((4, 5), -np.inf))
+
+
+def test_ppm_correlation_finds_a_motif_inside_a_longer_one():
+    ctcf = load_jaspar("CTCF")
+    r, offset = ppm_correlation(ctcf, ctcf)
+    assert r == pytest.approx(1.0) and offset == 0
+    core = ctcf.counts[:, 4:14]  # columns 4..13 of CTCF
+    r, offset = ppm_correlation(ctcf, core)
+    assert r == pytest.approx(1.0) and offset == -4  # column i of CTCF faces column i - 4
+    r, offset = ppm_correlation(core, ctcf)
+    assert r == pytest.approx(1.0) and offset == 4
+
+
+def test_ppm_correlation_of_unrelated_motifs_is_low():
+    r_same, _ = ppm_correlation(load_jaspar("GATA1"), load_jaspar("GATA1").counts * 3)
+    r_other, _ = ppm_correlation(load_jaspar("GATA1"), load_jaspar("CTCF"))
+    assert r_same == pytest.approx(1.0)
+    assert r_other < 0.8
+
+
+def test_ppm_correlation_errors():
+    with pytest.raises(ValueError, match="min_overlap=12 is longer than the shorter motif"):
+        ppm_correlation(load_jaspar("GATA1"), load_jaspar("CTCF"), min_overlap=12)
+    with pytest.raises(ValueError, match="non-negative"):
+        ppm_correlation(-np.ones((4, 3)), np.ones((4, 3)))
+    with pytest.raises(ValueError, match="no offset gives two non-constant overlaps"):
+        ppm_correlation(np.ones((4, 3)), np.ones((4, 3)))
