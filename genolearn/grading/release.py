@@ -12,7 +12,8 @@ A source notebook holds each solution between markers inside a code cell::
 The student version keeps everything outside the markers and replaces the solution with
 ``raise NotImplementedError("ch1.sigmoid: ...")`` at the marker's indentation. The book's
 ``{solution-start}`` / ``{solution-end}`` marker cells are dropped and ``{exercise}`` directives
-become plain Markdown so the notebook reads well in Jupyter. Outputs are cleared.
+become plain Markdown so the notebook reads well in Jupyter, as do MyST roles such as
+``{term}`` and ``{cite}``. Outputs are cleared.
 """
 
 from __future__ import annotations
@@ -33,6 +34,19 @@ _EXERCISE = re.compile(
     r"^(?P<fence>`{3,}|:{3,})\{exercise\}[ \t]*(?P<title>[^\n]*)\n(?P<body>.*?)^(?P=fence)[ \t]*$",
     re.S | re.M,
 )
+
+
+_ROLE = re.compile(r"\{(term|doc|ref|numref|download)\}`([^`<]*?)(?:\s*<[^`>]*>)?`")
+_CITE = re.compile(r"\{cite(?::[pt])?\}`([^`]*)`")
+
+
+def _roles_to_text(source: str) -> str:
+    """MyST roles that Jupyter cannot render become their plain text (``{term}`weight <Weight>```
+    -> ``weight``; ``{cite}`a,b``` -> ``[a, b]``)."""
+    source = _ROLE.sub(lambda m: m.group(2).strip() or "(see the book)", source)
+    return _CITE.sub(
+        lambda m: "[" + ", ".join(k.strip() for k in m.group(1).split(",")) + "]", source
+    )
 
 
 class ReleaseError(ValueError):
@@ -94,7 +108,7 @@ def release_source(
         if cell.cell_type == "markdown":
             if _GATE.match(cell.source):
                 continue
-            new = nbformat.v4.new_markdown_cell(_exercise_to_markdown(cell.source))
+            new = nbformat.v4.new_markdown_cell(_roles_to_text(_exercise_to_markdown(cell.source)))
         elif cell.cell_type == "code":
             source, found = _strip_solution(cell.source, where)
             ids += found

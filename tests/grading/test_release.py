@@ -123,3 +123,18 @@ def test_cli_release_writes_student_notebooks(tmp_path, capsys):
     assert (tmp_path / "neuron.ipynb").exists()
     assert "ch1.sigmoid" in capsys.readouterr().out
     assert main(["release", str(tmp_path / "missing.ipynb"), "-o", str(tmp_path)]) == 2
+
+
+def test_myst_roles_become_plain_text_for_jupyter():
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell(
+                "A {term}`weight <Weight>` and a {term}`bias`, see {doc}`Chapter 1 "
+                "<../01_neuron/neuron>` {cite}`rosenblatt1958,minsky1969`."
+            )
+        ]
+    )
+    student, _ = release_source(nb)
+    assert student.cells[0].source == (
+        "A weight and a bias, see Chapter 1 [rosenblatt1958, minsky1969]."
+    )
