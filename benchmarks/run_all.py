@@ -132,7 +132,7 @@ def main() -> int:
     grading = run_script("grading.py")
     m = re.search(r"([0-9.]+) s per submission", grading)
     rows.append(("grading, seconds per submission", m.group(1) if m else "not measured"))
-    m = re.search(r"overhead[^\n]*?([0-9.]+) s", grading)
+    m = re.search(r"overhead[^\n]*?(-?[0-9.]+) s per submission", grading)
     if m:
         rows.append(("grading overhead over bare execution", f"{m.group(1)} s per submission"))
 
