@@ -71,7 +71,7 @@ def _figure(summaries: list[ExerciseSummary], totals: list[float], maximum: floa
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
-    fig = Figure(figsize=(13, 4.2))
+    fig = Figure(figsize=(14, 4.6), layout="constrained")
     FigureCanvasAgg(fig)
     ax_pass, ax_hist, ax_mis = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1, 1.3]})
     names = [s.id for s in summaries][::-1]
@@ -88,7 +88,7 @@ def _figure(summaries: list[ExerciseSummary], totals: list[float], maximum: floa
     ax_hist.set_ylabel("students")
     ax_hist.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax_hist.set_title("Score distribution")
-    pairs = [(f"{s.id}: {name}", n) for s in summaries for name, n in s.misconceptions]
+    pairs = [(f"{s.id}:\n{name}", n) for s in summaries for name, n in s.misconceptions]
     pairs = sorted(pairs, key=lambda kv: (-kv[1], kv[0]))[:10][::-1]
     if pairs:
         ax_mis.barh([p for p, _ in pairs], [n for _, n in pairs], color="tab:red")
@@ -100,7 +100,6 @@ def _figure(summaries: list[ExerciseSummary], totals: list[float], maximum: floa
     ax_mis.set_title("Most common misconceptions")
     for ax in (ax_pass, ax_mis):
         ax.tick_params(axis="y", labelsize=8)
-    fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
     return buffer.getvalue()
