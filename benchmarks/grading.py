@@ -34,6 +34,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from machine import cpu_model
+
 from genolearn.exercises import all_exercises
 from genolearn.grading import grade_class
 
@@ -70,17 +72,8 @@ True"""
 
 
 def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {model}, " + (
-        f"Python {platform.python_version()}"
-    )
+    cpus = f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))})"
+    return f"{cpus}, {cpu_model()}, Python {platform.python_version()}"
 
 
 def parallel(commands: list[list[str]], workers: int, env: dict | None = None) -> float:

@@ -32,24 +32,14 @@ import os
 import statistics
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import torch
+from machine import cpu_model
 
 import genolearn.deep as gd
 import genolearn.nn as gnn
 from genolearn.dna import kmer_counts, load_jaspar, pwm_scan, synthetic_task
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown CPU"
 
 
 def pwm_oracle(train, test, pwm) -> tuple[Callable[[], None], Callable[[], tuple]]:

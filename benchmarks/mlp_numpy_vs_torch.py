@@ -25,12 +25,12 @@ import argparse
 import ctypes
 import glob
 import os
-import platform
 import statistics
 import time
 
 import numpy as np
 import torch
+from machine import cpu_model
 
 from genolearn.dna.alphabet import ALPHABET
 from genolearn.nn import SGD, CrossEntropyLoss, Linear, ReLU, Sequential, minibatches
@@ -170,17 +170,6 @@ def blas_threads() -> str:
             if hasattr(lib, name):
                 return str(getattr(lib, name)())
     return "unknown"
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main() -> None:

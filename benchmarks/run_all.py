@@ -16,8 +16,6 @@ table records the machine and the load average next to the numbers.
 
 from __future__ import annotations
 
-import os
-import platform
 import re
 import shutil
 import subprocess
@@ -27,6 +25,7 @@ import time
 from pathlib import Path
 
 import nbformat
+from machine import describe
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,19 +35,7 @@ SKIP = {".venv", "_build", ".git", "student", "book/student"}
 
 
 def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return (
-        f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"load average {load:.1f} at the start"
-    )
+    return describe() + " at the start"
 
 
 def copy_sources(dest: Path) -> None:
