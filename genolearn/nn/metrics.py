@@ -24,8 +24,14 @@ __all__ = [
 
 
 def _as_labels(y_pred: Any, threshold: float, sizes: dict[str, int]) -> np.ndarray:
-    """Labels ``(N,)`` from labels ``(N,)``, scores ``(N,)`` or class scores ``(N, C)``."""
+    """Labels ``(N,)`` from labels ``(N,)`` or ``(N, 1)``, scores ``(N,)``, one logit column
+    ``(N, 1)`` or class scores ``(N, C)`` with C >= 2."""
     pred = check_array(y_pred, "y_pred", dtype_kind="fiub")
+    if pred.ndim == 2 and pred.shape[1] == 1:
+        pred = check_array(pred, "y_pred", shape=("N", 1), dtype_kind=None, sizes=sizes)
+        if pred.dtype.kind != "f":
+            return pred[:, 0].astype(np.int64)  # a column of labels
+        return _logit_column_labels(pred[:, 0], threshold)
     if pred.ndim == 2:
         check_array(pred, "y_pred", shape=("N", "C"), dtype_kind=None, sizes=sizes)
         return pred.argmax(axis=1)  # (N, C) -> (N,)
@@ -35,13 +41,37 @@ def _as_labels(y_pred: Any, threshold: float, sizes: dict[str, int]) -> np.ndarr
     return pred.astype(np.int64)
 
 
+def _logit_column_labels(logits: np.ndarray, threshold: float) -> np.ndarray:
+    """0/1 from one logit per sample ``(N,)``: positive when ``sigmoid(logit) >= threshold``.
+
+    A binary model with one output (``Linear(H, 1)`` trained with ``BCEWithLogitsLoss``) emits
+    a logit column ``(N, 1)``; its argmax would always be class 0, a silently wrong answer.
+    """
+    if not 0.0 < threshold < 1.0:
+        raise ValueError(
+            f"y_pred has shape ({len(logits)}, 1), read as one logit per sample with "
+            f"p = sigmoid(logit), so threshold must be a probability in (0, 1), got {threshold}"
+        )
+    if logits.size and np.all((logits >= 0.0) & (logits <= 1.0)):
+        raise ValueError(
+            f"y_pred has shape ({len(logits)}, 1), read as one logit per sample "
+            f"(p = sigmoid(logit)), but every value lies in [0, 1]: these look like "
+            f"probabilities. Pass y_pred[:, 0] (probabilities, threshold 0.5), or "
+            f"y_pred[:, 0] with threshold=0 if they really are logits"
+        )
+    cut = np.log(threshold) - np.log1p(-threshold)  # sigmoid(z) >= t  <=>  z >= logit(t)
+    return (logits >= cut).astype(np.int64)
+
+
 def _integer_labels(y_true: Any) -> np.ndarray:
     arr = check_array(y_true, "y_true", dtype_kind="fiub")
     if arr.ndim == 2:
-        raise ValueError(
-            f"y_true has shape {arr.shape} but must be labels (N,); if it is one-hot, "
-            f"use y_true.argmax(axis=1)"
+        fix = (
+            "use y_true[:, 0]"
+            if arr.shape[1] == 1
+            else "if it is one-hot, use y_true.argmax(axis=1)"
         )
+        raise ValueError(f"y_true has shape {arr.shape} but must be labels (N,); {fix}")
     if arr.size == 0:
         raise ValueError("y_true is empty: a metric of 0 samples is undefined")
     if arr.dtype.kind == "f":
@@ -64,9 +94,14 @@ def accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> float:
 
     Args:
         y_true: ``(N,)`` integer (or boolean) labels.
-        y_pred: ``(N,)`` integer labels; or ``(N, C)`` class scores (argmax is taken); or
-            ``(N,)`` floating scores, predicted positive when ``>= threshold`` (0.5 for
-            probabilities; use 0 for logits).
+        y_pred: ``(N,)`` integer labels; or ``(N, C)`` class scores with C >= 2 (argmax is
+            taken); or ``(N,)`` floating scores, predicted positive when ``>= threshold``
+            (0.5 for probabilities; use 0 for logits); or ``(N, 1)``, the output of a binary
+            model with one output unit: **one logit per sample**, predicted positive when
+            ``sigmoid(logit) >= threshold``. An ``(N, 1)`` column whose values all lie in
+            [0, 1] looks like probabilities and is refused (pass ``y_pred[:, 0]``); an integer
+            ``(N, 1)`` column is read as labels.
+        threshold: see ``y_pred``; for ``(N, 1)`` logits a probability in (0, 1).
     """
     sizes: dict[str, int] = {}
     t = _check_true_labels(y_true, sizes)
@@ -78,7 +113,8 @@ def confusion_matrix(y_true: Any, y_pred: Any, num_classes: int | None = None) -
     """Counts ``(C, C)`` int64: entry ``[i, j]`` = samples of true class i predicted as j.
 
     Rows are true classes, columns predicted ones (scikit-learn's layout). ``y_pred`` is read as
-    in :func:`accuracy` (threshold 0.5 for floating scores). C is ``num_classes`` or, by
+    in :func:`accuracy` with threshold 0.5: ``(N,)`` labels or probabilities, ``(N, 1)``
+    logits of a one-output binary model, ``(N, C)`` class scores. C is ``num_classes`` or, by
     default, one more than the largest label seen.
     """
     sizes: dict[str, int] = {}

@@ -131,6 +131,56 @@ def test_accuracy_from_labels_scores_and_class_scores():
     assert accuracy(y.astype(bool), y.astype(bool)) == 1.0
 
 
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def test_accuracy_and_confusion_matrix_read_n_1_as_one_logit_column():
+    """The issue-13 bug: argmax over a single column is always class 0 (accuracy 0.5 here)."""
+    y = np.array([0, 1, 1, 0])
+    logits = np.array([-2.0, 3.0, 0.5, -0.1])  # all correct at p = sigmoid(z) >= 0.5
+    assert accuracy(y, logits[:, None]) == 1.0
+    assert np.array_equal(confusion_matrix(y, logits[:, None]), [[2, 0], [0, 2]])
+    # threshold is a probability: sigmoid(0.5) = 0.62 < 0.7, so the third becomes negative
+    assert accuracy(y, logits[:, None], threshold=0.7) == 0.75
+    assert accuracy(y, y[:, None]) == 1.0  # an integer column is labels
+    assert np.array_equal(confusion_matrix(y, y[:, None].astype(bool)), [[2, 0], [0, 2]])
+
+
+binary_logits = st.integers(1, 30).flatmap(
+    lambda n: st.tuples(
+        st.lists(st.integers(0, 1), min_size=n, max_size=n),
+        st.lists(st.floats(-8, 8).filter(lambda v: abs(v) > 1e-3), min_size=n, max_size=n).filter(
+            lambda v: max(v) > 1 or min(v) < 0
+        ),  # not all in [0, 1]: see the refusal
+    )
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=binary_logits)
+def test_n_n1_and_n2_forms_of_the_same_prediction_agree(data):
+    """(N,) probabilities, (N,) logits, (N, 1) logits and (N, 2) class scores [0, z]."""
+    y, z = np.array(data[0]), np.array(data[1])
+    expected = np.mean((z > 0) == y)
+    two = np.stack([np.zeros_like(z), z], axis=1)  # (N, 2): softmax gives p1 = sigmoid(z)
+    assert accuracy(y, _sigmoid(z)) == expected
+    assert accuracy(y, z, threshold=0.0) == expected
+    assert accuracy(y, z[:, None]) == expected
+    assert accuracy(y, two) == expected
+    cm = confusion_matrix(y, _sigmoid(z), num_classes=2)
+    assert np.array_equal(confusion_matrix(y, z[:, None], num_classes=2), cm)
+    assert np.array_equal(confusion_matrix(y, two, num_classes=2), cm)
+    assert np.trace(cm) / cm.sum() == expected
+
+
+@pytest.mark.parametrize("metric", [accuracy, confusion_matrix])
+def test_n_1_probabilities_are_refused_not_misread(metric):
+    probs = np.array([[0.2], [0.9], [0.6], [0.1]])
+    with pytest.raises(ValueError, match=r"every value lies in \[0, 1\].*y_pred\[:, 0\]"):
+        metric(np.array([0, 1, 1, 0]), probs)
+
+
 def test_confusion_matrix_counts_rows_true_columns_predicted():
     y_true = np.array([0, 0, 1, 2, 2, 2])
     y_pred = np.array([0, 1, 1, 2, 0, 2])
@@ -164,6 +214,17 @@ def test_confusion_matrix_counts_rows_true_columns_predicted():
         (lambda: accuracy([0, 1], [0, 1, 1]), ValueError, r"y_pred has shape \(3,\)"),
         (lambda: accuracy([0.0, 1.0], [0, 1]), TypeError, r"dtype float64 .* y_true\.astype"),
         (lambda: accuracy([], []), ValueError, "y_true is empty"),
+        (lambda: accuracy([[0], [1]], [0, 1]), ValueError, r"use y_true\[:, 0\]"),
+        (
+            lambda: accuracy([0, 1], [[-1.0], [2.0]], threshold=0.0),
+            ValueError,
+            r"read as one logit per sample .* threshold must be a probability in \(0, 1\)",
+        ),
+        (
+            lambda: accuracy([0, 1, 1], [[-1.0], [2.0]]),
+            ValueError,
+            r"y_pred has shape \(2, 1\) but must be \(N, 1\) with N = 3",
+        ),
         (lambda: confusion_matrix([0, 3], [0, 1], num_classes=3), ValueError, "labels go up to 3"),
     ],
 )
