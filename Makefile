@@ -24,6 +24,11 @@ $(MATHJAX): $(STAMP)
 	rm -rf _vendor/mathjax
 	$(BIN)/python -c "import mathjax, os, shutil; shutil.copytree(os.path.join(os.path.dirname(mathjax.__file__), 'static', 'mathjax', 'es5'), '_vendor/mathjax')"
 
+# Notebooks executed for the book, the tests and the stored outputs show no progress bars
+# (genolearn.deep.train_model draws one after 2 s of training unless GENOLEARN_PROGRESS=0), so
+# their outputs are reproducible; `make lab` keeps them.
+book test notebooks bench: export GENOLEARN_PROGRESS = 0
+
 ## Build the HTML book (executes notebooks through the jupyter-cache; warnings are errors).
 ## The student notebooks are generated first so the book can offer them for download.
 book: $(STAMP) $(MATHJAX)

@@ -6,6 +6,7 @@ Install it with ``pip install genolearn[deep]``.
 
 from genolearn.deep.cnn import FNN, MotifCNN, conv1d_numpy, max_pool1d_numpy
 from genolearn.deep.device import default_device, set_seed
+from genolearn.deep.history import History
 from genolearn.deep.interpretation import (
     attribution_auroc,
     filters_to_pwms,
@@ -15,7 +16,7 @@ from genolearn.deep.interpretation import (
     saliency,
 )
 from genolearn.deep.rnn import SequenceRNN, gru_cell_step_numpy, lstm_cell_step_numpy
-from genolearn.deep.training import History, evaluate, predict, train_model
+from genolearn.deep.training import evaluate, predict, train_model
 from genolearn.deep.transformer import (
     PositionalEncoding,
     SequenceTransformer,

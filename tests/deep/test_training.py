@@ -155,9 +155,101 @@ def test_errors(small):
         ValueError, match=r"train_data y has shape \(3,\) but must be \(N,\) with N = 200"
     ):
         train_model(model, (small.x, small.y[:3]), seed=0)
-    with pytest.raises(TypeError, match="train_data y has dtype float64 but must be"):
-        train_model(model, (small.x, small.y.astype(float)), seed=0)
+    with pytest.raises(ValueError, match=r"train_data y holds 0\.5, but labels must be class"):
+        train_model(model, (small.x, np.full(200, 0.5)), seed=0)
+    with pytest.raises(ValueError, match=r"val_data y holds nan"):
+        train_model(model, small, (small.x, np.full(200, np.nan)), seed=0)
+    with pytest.raises(TypeError, match="train_data y has dtype <U1 but must be numeric"):
+        train_model(model, (small.x, np.array(["a"] * 200)), seed=0)
+    with pytest.raises(ValueError, match="patience must be >= 1"):
+        train_model(model, small, small, patience=0, seed=0)
+    with pytest.raises(TypeError, match="progress must be True, False or None, got 'yes'"):
+        train_model(model, small, progress="yes", seed=0)
     with pytest.raises(ValueError, match="epochs must be >= 1"):
         train_model(model, small, epochs=0, seed=0)
     with pytest.raises(TypeError, match="missing 1 required keyword-only argument: 'seed'"):
         train_model(model, small)
+
+
+def test_float_labels_train_exactly_like_integer_labels(small):
+    """Binary float labels (0.0 / 1.0, e.g. from a pandas column) are the classes they spell."""
+    runs = []
+    for y in (small.y, small.y.astype(np.float32), small.y.astype(bool)):
+        set_seed(0)
+        model = MotifCNN(4, 9)
+        runs.append(train_model(model, (small.x, y), epochs=2, seed=0, device="cpu"))
+    assert runs[0].train_loss == runs[1].train_loss == runs[2].train_loss
+
+
+def test_restore_best_keeps_the_epoch_of_lowest_validation_loss(small):
+    train, val = small.subset(range(100)), small.subset(range(100, 200))
+    set_seed(0)
+    model = MotifCNN(8, 9)
+    history = train_model(model, train, val, epochs=12, lr=3e-2, patience=None, seed=0)
+    best = int(np.argmin(history.val_loss))
+    assert history.restored_epoch == history.best_epoch == best
+    probs = torch.as_tensor(predict(model, val.x), dtype=torch.float64)
+    loss = torch.nn.functional.binary_cross_entropy(probs, torch.as_tensor(val.y).double())
+    assert float(loss) == pytest.approx(history.val_loss[best], rel=1e-4)
+    set_seed(0)
+    last = train_model(
+        MotifCNN(8, 9), train, val, epochs=12, lr=3e-2, patience=None, restore_best=False, seed=0
+    )
+    assert last.restored_epoch is None and last.val_loss == history.val_loss
+
+
+def test_patience_stops_after_that_many_epochs_without_improvement(small):
+    set_seed(0)
+    history = train_model(MotifCNN(8, 9), small, small, epochs=60, lr=0.05, patience=2, seed=0)
+    assert history.stopped_early and len(history) < 60
+    assert len(history) - 1 - history.best_epoch == 2  # two epochs without a lower loss
+    set_seed(0)
+    no_val = train_model(MotifCNN(8, 9), small, epochs=4, patience=1, seed=0)
+    assert len(no_val) == 4 and not no_val.stopped_early  # patience needs validation data
+
+
+def test_progress_switch(monkeypatch, capsys, small):
+    import genolearn.deep.training as training
+
+    monkeypatch.setattr(training, "_PROGRESS_DELAY", 0.0)
+    for env, shown in (("0", False), ("off", False), ("1", True), ("", True)):
+        monkeypatch.setenv("GENOLEARN_PROGRESS", env)
+        set_seed(0)
+        train_model(MotifCNN(4, 9), small, epochs=2, seed=0, device="cpu")
+        assert ("training" in capsys.readouterr().err) is shown, env
+    monkeypatch.setenv("GENOLEARN_PROGRESS", "0")
+    train_model(MotifCNN(4, 9), small, epochs=1, seed=0, progress=True)
+    assert "training" in capsys.readouterr().err  # an explicit argument wins
+    monkeypatch.setenv("GENOLEARN_PROGRESS", "maybe")
+    with pytest.raises(ValueError, match="GENOLEARN_PROGRESS is 'maybe' but must be 0"):
+        train_model(MotifCNN(4, 9), small, epochs=1, seed=0)
+
+
+def test_history_plot_matches_the_numpy_side(small):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from genolearn.nn import History as NumpyHistory
+
+    set_seed(0)
+    history = train_model(MotifCNN(4, 9), small, small, epochs=3, seed=0, device="cpu")
+    ax = history.plot()
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert labels == ["train_loss", "val_loss", "best epoch"]
+    assert list(ax.get_lines()[1].get_ydata()) == history.val_loss
+    assert ax.get_lines()[2].get_xdata()[0] == history.best_epoch + 1
+    reference = NumpyHistory()
+    for t, v in zip(history.train_loss, history.val_loss, strict=True):
+        reference.append(train_loss=t, val_loss=v)
+    numpy_ax = reference.plot()
+    assert [line.get_label() for line in numpy_ax.get_lines()] == labels
+    assert ax.get_xlabel() == numpy_ax.get_xlabel() and ax.get_ylabel() == numpy_ax.get_ylabel()
+    acc = history.plot(keys=["train_accuracy", "val_accuracy"])
+    assert acc.get_ylabel() == "value" and len(acc.get_lines()) == 3
+    with pytest.raises(KeyError, match="no 'accuracy' in this history"):
+        history.plot(keys=["accuracy"])
+    no_val = train_model(MotifCNN(4, 9), small, epochs=2, seed=0, device="cpu").plot()
+    assert [line.get_label() for line in no_val.get_lines()] == ["train_loss", "best epoch"]
+    plt.close("all")
