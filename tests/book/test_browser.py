@@ -1,84 +1,24 @@
 """The built book in a real browser (Debian's chromium driven by playwright).
 
-Serves ``_build/html`` on 127.0.0.1 and checks, page by page (every file in ``_toc.yml``): no
-console errors, no request leaves the machine, every image loads, math is rendered by the
-bundled MathJax, exercise solutions start collapsed and open on click, every internal link
-resolves; and that search finds a glossary term. A full-page screenshot of each page is saved
-under ``_build/screenshots/`` for inspection. Build the book first (``make test`` does).
+Serves the built book (``_build/html``, or ``$GENOLEARN_BOOK_HTML``: see ``pages.py``) on
+127.0.0.1 and checks, page by page (every file in ``_toc.yml``): no console errors, no request
+leaves the machine, every image loads, math is rendered by the bundled MathJax, exercise
+solutions start collapsed and open on click, every internal link resolves; and that search finds
+a glossary term. A full-page screenshot of each page is saved under ``screenshots/`` beside the
+HTML folder (``_build/screenshots/``) for inspection. Build the book first (``make test`` does).
+The server and browser fixtures are in ``conftest.py``.
 """
 
 from __future__ import annotations
 
-import functools
-import http.server
-import os
 import shutil
-import threading
-from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
 
 import pytest
-import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-HTML = ROOT / "_build" / "html"
-SHOTS = ROOT / "_build" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.book.pages import HTML, PAGES
 
-
-def toc_files() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-    for part in toc.get("parts", []):
-        for chapter in part["chapters"]:
-            files.append(chapter["file"])
-            files += [s["file"] for s in chapter.get("sections", [])]
-    return files
-
-
-PAGES = toc_files()
-
-
-@pytest.fixture(scope="module")
-def server():
-    if not (HTML / "index.html").exists():
-        pytest.fail("_build/html is missing: build the book first (`make book`; `make test` does)")
-    handler = functools.partial(QuietHandler, directory=str(HTML))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):  # keep pytest output clean
-        pass
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
+SHOTS = HTML.parent / "screenshots"
 
 
 @pytest.fixture(scope="module", autouse=True)
