@@ -25,23 +25,16 @@ import hashlib
 import inspect
 import textwrap
 import types
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from genolearn.exercises.mutate_ops import HELPERS, node_ops
 from genolearn.exercises.registry import Exercise, all_exercises
 
-__all__ = [
-    "KillRow",
-    "Mutant",
-    "kill_row",
-    "kill_table",
-    "mutants",
-    "mutated_functions",
-    "passing_seeds",
-    "sample",
-]
+__all__ = ["Mutant", "mutants", "mutated_functions", "sample"]
 
 
 @dataclass(frozen=True)
@@ -213,6 +206,8 @@ def mutants(exercise: Exercise, depth: int = 2) -> list[Mutant]:
         reference = len(chain) == 1
         excluded = _excluded(fn, fdef, reference)
         params = _mutable_params(fdef)
+        if reference:  # only the arguments that the cases fill with arrays or lists
+            params = [p for p in params if p in _array_params(exercise)]
         where = f"{fn.__module__}.{fn.__qualname__}"
         for index, node in enumerate(ast.walk(fdef)):
             if id(node) in excluded or isinstance(node, ast.arguments):
@@ -240,6 +235,16 @@ def mutants(exercise: Exercise, depth: int = 2) -> list[Mutant]:
     return out
 
 
+def _array_params(exercise: Exercise) -> set[str]:
+    """The reference's parameters that hold an array or a list in some case (seed 0)."""
+    signature = inspect.signature(exercise.reference)
+    found = set()
+    for case in exercise.make_cases(np.random.default_rng(0)):
+        bound = signature.bind(*case.args, **case.kwargs).arguments
+        found |= {k for k, v in bound.items() if isinstance(v, (np.ndarray, list))}
+    return found
+
+
 def sample(items: list[Mutant], limit: int | None) -> list[Mutant]:
     """At most ``limit`` mutants, chosen by a hash of their ids (the same on every machine)."""
     if limit is None or len(items) <= limit:
@@ -247,74 +252,3 @@ def sample(items: list[Mutant], limit: int | None) -> list[Mutant]:
     key = lambda m: hashlib.sha256(m.id.encode()).hexdigest()  # noqa: E731
     chosen = {m.id for m in sorted(items, key=key)[:limit]}
     return [m for m in items if m.id in chosen]
-
-
-def passing_seeds(mutant: Mutant, seeds: Sequence[int] = (0, 1, 2)) -> tuple[int, ...]:
-    """The seeds on which the learner's ``check`` accepts ``mutant`` (empty: killed)."""
-    from genolearn.exercises import check  # the notebook's own check, unchanged
-
-    fn = mutant.implementation()
-    return tuple(s for s in seeds if check(mutant.exercise_id, fn, seed=s).passed)
-
-
-@dataclass(frozen=True)
-class KillRow:
-    """One exercise's line of the kill table; ``survivors`` maps id -> seeds that passed it."""
-
-    exercise_id: str
-    generated: int
-    tried: int
-    killed: int
-    equivalent: int
-    survivors: Mapping[str, tuple[int, ...]]
-
-    @property
-    def survived(self) -> int:
-        return len(self.survivors)
-
-
-def kill_row(
-    exercise: Exercise,
-    equivalent: Mapping[str, str],
-    *,
-    seeds: Sequence[int] = (0, 1, 2),
-    limit: int | None = None,
-) -> KillRow:
-    """Run ``exercise``'s mutants (at most ``limit``, see :func:`sample`) through the check.
-
-    A mutant is killed when the check rejects it on EVERY seed (so no student's hidden inputs
-    let it through); one accepted on some seed survives, unless ``equivalent`` lists its id.
-    """
-    generated = mutants(exercise)
-    tried = sample(generated, limit)
-    killed, equiv, survivors = 0, 0, {}
-    for m in tried:
-        passed = passing_seeds(m, seeds)
-        if not passed:
-            killed += 1
-        elif m.id in equivalent:
-            equiv += 1
-        else:
-            survivors[m.id] = passed
-    return KillRow(exercise.id, len(generated), len(tried), killed, equiv, survivors)
-
-
-def kill_table(rows: Sequence[KillRow]) -> str:
-    """The kill table as text: one line per exercise and a total."""
-    head = f"{'exercise':36} {'mutants':>7} {'killed':>6} {'equiv':>5} {'survived':>8}  kill %"
-    lines = [head, "-" * len(head)]
-    total = [0, 0, 0, 0]
-    for r in rows:
-        n = f"{r.tried}" if r.tried == r.generated else f"{r.tried}/{r.generated}"
-        lines.append(f"{r.exercise_id:36} {n:>7} {r.killed:6} {r.equivalent:5} {r.survived:8}"
-                     f"  {_percent(r.killed, r.tried - r.equivalent)}")  # fmt: skip
-        for i, v in enumerate((r.tried, r.killed, r.equivalent, r.survived)):
-            total[i] += v
-    lines.append("-" * len(head))
-    pct = _percent(total[1], total[0] - total[2])
-    lines.append(f"{'total':36} {total[0]:7} {total[1]:6} {total[2]:5} {total[3]:8}  {pct}")
-    return "\n".join(lines)
-
-
-def _percent(killed: int, of: int) -> str:
-    return f"{100.0 * killed / of:6.1f}" if of else "     -"
