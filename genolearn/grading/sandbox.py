@@ -1,19 +1,24 @@
 """Run a student's notebook in a sandboxed subprocess and collect what each exercise returned.
 
 :func:`run_submission` is the only place the grader meets student code, and it never runs it
-in its own process. For each worker it
+in its own process. It
 
-* copies the notebook (nothing else from the student's folder; a symlink is refused) into a
-  fresh temporary working directory;
-* starts ``python -I -m genolearn.grading.worker`` in its own session, with rlimits, its own
-  unprivileged uid and network namespace where possible (:mod:`~genolearn.grading.limits`);
-* reads one JSON message per line from a dedicated pipe, checking size, token and schema
-  (:func:`~genolearn.grading.protocol.parse_message`) before decoding anything;
-* enforces wall-time limits per cell, per exercise call and per submission by killing the
-  whole process group, then every leftover process of the worker's user;
+* first sweeps up what workers of an earlier, killed grader may have left
+  (:func:`~genolearn.grading.lifetime.sweep`);
+* reads the notebook (nothing else from the student's folder; a symlink is refused);
+* runs it in one worker after another (:class:`~genolearn.grading.runner.Worker`): each a
+  fresh interpreter in the jail (:mod:`~genolearn.grading.jail`: its own uid with no
+  capabilities, its own mount, PID and network namespaces, rlimits), read and timed by
+  :class:`~genolearn.grading.reader.Reader`, killed with everything it started when done;
 * after a timeout or crash in an exercise, starts a new worker for the remaining exercises
   (re-running the notebook); after one in a top-level cell, re-runs the notebook without it.
   One bad exercise costs only that exercise.
+
+Where the jail cannot be built (no namespaces, e.g. in a container without
+``CAP_SYS_ADMIN``), workers run as their own uid without namespaces, if the Python
+installation is readable by any user; otherwise grading stops with a
+:class:`SandboxError` that says what to change. Student code never runs with the grader's
+rights unless the caller asks for it (``Limits(user="current")``).
 
 Every :class:`CallResult` carries a ``reason`` written for the student.
 """
@@ -21,30 +26,18 @@ Every :class:`CallResult` carries a ``reason`` written for the student.
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
-import secrets
-import selectors
-import shutil
-import signal
 import stat
-import subprocess
 import sys
-import tempfile
-import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-import genolearn
 from genolearn._validation import describe
-from genolearn.grading import limits as _limits
-from genolearn.grading import protocol
-from genolearn.grading.limits import Isolation, Limits
+from genolearn.grading import lifetime, protocol
+from genolearn.grading.limits import Isolation, Limits, others_can_reach, runs_as_separate_user
 from genolearn.grading.results import (
     STATUSES,
     Call,
@@ -54,6 +47,7 @@ from genolearn.grading.results import (
     StudentError,
     SubmissionResult,
 )
+from genolearn.grading.runner import Run, Worker
 
 __all__ = [
     "STATUSES",
@@ -66,7 +60,8 @@ __all__ = [
     "run_submission",
 ]
 
-_NOTEBOOK = "notebook.ipynb"
+#: Why the jail could not be built in this process (empty: it can); checked once.
+_NO_JAIL: list[str] = []
 
 
 # --------------------------------------------------------------------------- arguments
@@ -126,424 +121,6 @@ def _read_notebook(path: Path, cap: int) -> bytes:
 # --------------------------------------------------------------------------- one worker
 
 
-@dataclass
-class _Run:
-    """What one worker process did."""
-
-    results: dict[int, CallResult] = dataclasses.field(default_factory=dict)
-    notebook: dict[str, Any] | None = None
-    fatal: str | None = None
-    skip_cell: int | None = None
-    note: str = ""
-    forged: int = 0
-    isolation: Isolation | None = None
-
-
-def _how_it_died(rc: int, stderr: str, limits: Limits) -> tuple[str, str, str]:
-    """``(status, reason start for a call, words for a cell)`` from the worker's return code
-    and the tail of its stderr."""
-    if "MemoryError" in stderr or "Cannot allocate memory" in stderr or "bad_alloc" in stderr:
-        limit = f"memory limit {protocol.size_text(limits.memory_bytes)} exceeded"
-        return "memory", limit, f"ran out of memory ({limit})"
-    fatal = next((ln for ln in stderr.splitlines() if ln.startswith("Fatal Python error")), "")
-    fatal = f": {fatal[:200]}" if fatal else ""
-    if rc < 0:
-        sig = -rc
-        name = signal.Signals(sig).name if sig in signal.valid_signals() else "?"
-        if sig == signal.SIGXCPU:
-            limit = f"CPU time limit of {limits.rlimits()['RLIMIT_CPU'][0]} s exceeded"
-            return "timeout", limit, f"used too much CPU time ({limit})"
-        killed = f"killed by signal {sig} ({name}){fatal}"
-        return "crashed", f"the process was {killed}", f"ended the Python process ({killed})"
-    code = f"exit code {rc}{fatal}"
-    return "crashed", f"the process exited ({code})", f"ended the Python process ({code})"
-
-
-class _Worker:
-    def __init__(self, limits: Limits, source: bytes, calls: list[tuple[int, Call, list]]):
-        self.limits, self.source, self.calls = limits, source, calls
-        self.token = secrets.token_hex(16)
-        self.marker = secrets.token_hex(8)
-        self.separate = _limits.runs_as_separate_user(limits)
-        self.uid = _limits.pick_uid() if self.separate else None
-        paths = [sys.executable, os.__file__, np.__file__, genolearn.__file__]
-        self.need_cap = self.separate and _limits.needs_read_capability(paths)
-
-    def run(self, skip: Iterable[int], deadline: float) -> _Run:
-        workdir = tempfile.mkdtemp(prefix="genolearn-sandbox-")
-        try:
-            return self._run(workdir, sorted(skip), deadline)
-        finally:
-            shutil.rmtree(workdir, onerror=_force_remove)
-
-    def _spawn(self, workdir: str) -> tuple[subprocess.Popen, int]:
-        path = os.path.join(workdir, _NOTEBOOK)
-        with open(path, "wb") as f:
-            f.write(self.source)
-        if self.uid is not None:
-            try:
-                for p in (workdir, path):
-                    os.chown(p, self.uid, self.uid)
-            except OSError as exc:
-                msg = f"could not hand the working folder to the worker: {exc}"
-                raise SandboxError(msg) from exc
-        env = {
-            "PATH": "/usr/local/bin:/usr/bin:/bin",
-            "HOME": workdir,
-            "TMPDIR": workdir,
-            "LANG": "C.UTF-8",
-            "MPLBACKEND": "Agg",
-            "MPLCONFIGDIR": workdir,
-            _limits.MARKER_ENV: self.marker,
-        }
-        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-            env[var] = "1"
-        read_fd, write_fd = os.pipe()
-        rlimits = self.limits.rlimits()
-        try:
-            proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-I",
-                    "-m",
-                    "genolearn.grading.worker",
-                    "--result-fd",
-                    str(write_fd),
-                ],
-                cwd=workdir,
-                env=env,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                pass_fds=(write_fd,),
-                start_new_session=True,
-                preexec_fn=lambda: _limits._preexec(
-                    self.uid, self.need_cap, self.limits.isolate_network, rlimits
-                ),
-            )
-        except (OSError, subprocess.SubprocessError) as exc:
-            os.close(read_fd)
-            raise SandboxError(f"could not start the sandbox worker: {exc}") from exc
-        finally:
-            os.close(write_fd)
-        return proc, read_fd
-
-    def _job(self, skip: list[int]) -> bytes:
-        lim = self.limits
-        calls = [
-            {"index": i, "exercise": c.exercise, "function": c.function}
-            | {"forbid": list(c.forbid), "cases": cases}
-            for i, c, cases in self.calls
-        ]
-        job = {
-            "token": self.token,
-            "notebook": _NOTEBOOK,
-            "calls": calls,
-            "skip_cells": skip,
-            "max_output_bytes": lim.max_output_bytes,
-            "max_output_items": lim.max_output_items,
-            "max_captured_output": lim.max_captured_output,
-            "allow_subprocess": lim.allow_subprocess,
-            "restrict_reads": self.need_cap,
-        }
-        return json.dumps(job, allow_nan=False).encode()
-
-    def _run(self, workdir: str, skip: list[int], deadline: float) -> _Run:
-        proc, read_fd = self._spawn(workdir)
-        out = _Run()
-        out.isolation = _limits.observe(
-            proc.pid, self.uid, self.need_cap, tuple(self.limits.rlimits())
-        )
-        feeder = threading.Thread(target=_feed, args=(proc.stdin, self._job(skip)), daemon=True)
-        feeder.start()
-        try:
-            _Reader(self, proc, read_fd, out, deadline).loop()
-        finally:
-            _kill_group(proc.pid)
-            proc.wait()
-            _limits.kill_leftovers(self.uid, self.marker)
-            os.close(read_fd)
-            proc.stderr.close()
-            feeder.join(timeout=5)
-        return out
-
-
-def _feed(pipe: Any, data: bytes) -> None:
-    try:
-        pipe.write(data)
-        pipe.close()
-    except OSError:
-        pass  # the worker died before reading its job; the reader reports that
-
-
-def _kill_group(pgid: int) -> None:
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except OSError:
-        pass
-
-
-def _force_remove(func: Any, path: str, _exc: Any) -> None:
-    """``rmtree`` error handler for folders the student made unwritable. Only real folders
-    are chmod-ed (never through a symlink, which could point anywhere)."""
-    try:
-        for p in (os.path.dirname(path), path):
-            if stat.S_ISDIR(os.lstat(p).st_mode):
-                os.chmod(p, 0o700)
-        func(path)
-    except OSError:
-        pass
-
-
-class _Reader:
-    """Reads the worker's messages and enforces the time limits of each phase."""
-
-    def __init__(
-        self, worker: _Worker, proc: subprocess.Popen, fd: int, out: _Run, deadline: float
-    ):
-        self.w, self.proc, self.fd, self.out, self.deadline = worker, proc, fd, out, deadline
-        self.lim = worker.limits
-        self.by_index = {i: c for i, c, _ in worker.calls}
-        self.phase, self.cell, self.call, self.case = "starting", None, None, None
-        self.phase_end = time.monotonic() + self.lim.startup_timeout_s
-        self.buffer, self.stderr, self.fatal = bytearray(), bytearray(), b""
-        # The worker caps each case's output; a result line holds all cases of one call.
-        most_cases = max((len(cases) for _, _, cases in worker.calls), default=0)
-        self.max_line = most_cases * (self.lim.max_output_bytes + 2**16) + 2**20
-
-    def loop(self) -> None:
-        sel = selectors.DefaultSelector()
-        sel.register(self.fd, selectors.EVENT_READ, "result")
-        sel.register(self.proc.stderr.fileno(), selectors.EVENT_READ, "stderr")
-        os.set_blocking(self.fd, False)
-        os.set_blocking(self.proc.stderr.fileno(), False)
-        try:
-            while True:
-                now = time.monotonic()
-                if now >= min(self.phase_end, self.deadline):
-                    self._timed_out(now >= self.deadline)
-                    return
-                for key, _ in sel.select(min(0.05, min(self.phase_end, self.deadline) - now)):
-                    self._drain(key.fileobj, key.data)
-                if self.phase == "done":
-                    return
-                if self.proc.poll() is not None:
-                    for key in list(sel.get_map().values()):
-                        self._drain(key.fileobj, key.data)
-                    if self.phase != "done":
-                        self._died()
-                    return
-        finally:
-            sel.close()
-
-    def _drain(self, fd: Any, what: str) -> None:
-        fd = fd if isinstance(fd, int) else fd.fileno()
-        for _ in range(64):  # bounded, so a flood cannot starve the timers
-            try:
-                data = os.read(fd, 1 << 16)
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError:
-                return
-            if not data:
-                return
-            if what == "stderr":  # kept for diagnosing a crash: the tail, and the fatal error
-                joined = bytes(self.stderr[-256:]) + data
-                if (k := joined.rfind(b"Fatal Python error")) >= 0:
-                    self.fatal = joined[k : k + 300].split(b"\n")[0]
-                self.stderr = (self.stderr + data)[-8192:]
-                continue
-            self.buffer += data
-            while (end := self.buffer.find(b"\n")) >= 0:
-                line = bytes(self.buffer[:end])
-                del self.buffer[: end + 1]
-                self._message(line)
-                if self.phase == "done":
-                    return
-            if len(self.buffer) > self.max_line:
-                self.buffer.clear()
-                self._blame("crashed", "it sent a result larger than the grader accepts")
-
-    def _message(self, line: bytes) -> None:
-        try:
-            msg = protocol.parse_message(line, self.w.token, max_bytes=self.max_line)
-        except protocol.ForgedMessage:
-            self.out.forged += 1
-            return
-        except protocol.ProtocolError as exc:
-            self._blame("crashed", f"the grader received a malformed result ({exc})")
-            return
-        kind, now = msg["kind"], time.monotonic()
-        if kind == "ready" and self.phase == "starting":
-            self.out.isolation = dataclasses.replace(self.out.isolation, audit_hook=True)
-            # Reading the notebook runs no student code: it shares the start-up time limit.
-            self.phase, self.phase_end = "loading", now + self.lim.startup_timeout_s
-        elif kind == "fatal" and self.phase == "loading":
-            self.out.fatal, self.phase = msg["reason"], "done"
-        elif kind == "cell" and self.phase in ("loading", "cells"):
-            self.phase, self.cell, self.phase_end = (
-                "cells",
-                msg["cell"],
-                now + self.lim.cell_timeout_s,
-            )
-        elif kind == "notebook" and self.phase in ("loading", "cells"):
-            self.out.notebook, self.phase = msg, "between"
-            self.phase_end = now + self.lim.call_timeout_s
-        elif kind == "start" and self.phase == "between" and msg["call"] in self.by_index:
-            self.phase, self.call, self.case = "call", msg["call"], None
-            self.phase_end = now + self.lim.call_timeout_s
-        elif kind == "case" and self.phase == "call" and msg["call"] == self.call:
-            self.case = msg["case"]
-        elif kind == "result" and self.phase == "call" and msg["call"] == self.call:
-            self.out.results[self.call] = _call_result(self.by_index[self.call], msg, self)
-            self.phase, self.call, self.phase_end = "between", None, now + self.lim.call_timeout_s
-        elif kind == "done" and self.phase == "between":
-            missing = [i for i in self.by_index if i not in self.out.results]
-            if missing:
-                self.call = missing[0]
-                self._blame("crashed", "the sandbox finished without reporting a result")
-            self.phase = "done"
-
-    def _pending(self) -> int | None:
-        """The call to blame for trouble outside a call: the next one without a result."""
-        if self.call is not None:
-            return self.call
-        return next((i for i in self.by_index if i not in self.out.results), None)
-
-    def _blame(self, status: str, what: str, in_cell: str = "") -> None:
-        """Record trouble: skip the running cell (``in_cell`` says why, as a sentence's end),
-        or give the running call ``status`` with ``what`` as the reason's start."""
-        if self.phase == "starting":
-            raise SandboxError(f"the sandbox worker failed to start: {what}\n{self._tail()}")
-        if self.phase == "loading":
-            self.out.fatal = f"reading it failed: {what}"
-        elif self.phase == "cells":
-            self.out.skip_cell = self.cell
-            self.out.note = f"cell {self.cell} {in_cell or f'failed ({what})'}"
-            self.out.note += ", so the grader skipped it"
-        elif (i := self._pending()) is not None:
-            call = self.by_index[i]
-            case = f" on case {self.case + 1}" if self.case is not None and self.call == i else ""
-            self.out.results[i] = CallResult(
-                call.exercise, call.function, status, f"{what} while running {call.function}{case}"
-            )
-        self.phase = "done"
-
-    def _timed_out(self, whole: bool) -> None:
-        if whole:
-            total = self.lim.submission_timeout_s
-            limit = f"the submission used up its total time limit of {total:g} s"
-            if self.phase == "cells":
-                self.out.note = f"{limit} while running cell {self.cell}"
-                self.phase = "done"
-                return
-            self._blame("timeout", limit)
-        elif self.phase == "call":
-            call = self.by_index[self.call]
-            case = f" on case {self.case + 1}" if self.case is not None else ""
-            reason = f"timed out after {self.lim.call_timeout_s:g} s{case}"
-            self.out.results[self.call] = CallResult(
-                call.exercise, call.function, "timeout", reason, duration_s=self.lim.call_timeout_s
-            )
-            self.phase = "done"
-        else:
-            limit = self.lim.cell_timeout_s
-            self._blame("timeout", "the worker stopped responding", f"ran longer than {limit:g} s")
-
-    def _died(self) -> None:
-        self._blame(*_how_it_died(self.proc.returncode, self._tail(), self.lim))
-
-    def _tail(self) -> str:
-        tail = bytes(self.stderr[-2000:])
-        return (self.fatal + b"\n" + tail).decode("utf-8", "replace")
-
-
-def _call_result(call: Call, msg: dict[str, Any], reader: _Reader) -> CallResult:
-    """Turn a worker's ``result`` message into a :class:`CallResult` with a student reason."""
-    fn = call.function
-    if not msg["found"]:
-        if msg["found_type"] is not None:
-            kind = msg["found_type"]
-            article = "an" if kind[:1].lower() in "aeiou" else "a"
-            reason = f"{fn} is defined in the notebook but is {article} {kind}, not a function"
-        else:
-            reason = f"function {fn} not found in the notebook"
-            errors = (reader.out.notebook or {}).get("errors", [])
-            if msg["similar"]:
-                reason += f" (it defines {', '.join(msg['similar'])}: was it renamed?)"
-            elif errors:
-                first = errors[0]
-                reason += (
-                    f" (cell {first['cell']} raised {first['type']}, so the cell that defines it"
-                    " may not have run to the end)"
-                )
-        return CallResult(call.exercise, fn, "not_found", reason)
-    try:
-        cases = tuple(_case_result(j, c) for j, c in enumerate(msg["cases"]))
-    except protocol.ProtocolError as exc:
-        return CallResult(
-            call.exercise, fn, "crashed", f"the grader received a malformed result ({exc})"
-        )
-    status, reason = "ok", ""
-    for case in cases:
-        if case.status == "ok":
-            continue
-        n = case.index + 1
-        if case.status == "too_large":
-            status, reason = (
-                "too_large",
-                f"the output of {fn} on case {n} is too large to grade: {case.detail}",
-            )
-        elif case.error.type == "SystemExit":
-            status = "crashed"
-            code = case.error.message
-            reason = f"the process exited (sys.exit({code})) while running {fn} on case {n}"
-        elif case.error.type in ("MemoryError", "_ArrayMemoryError"):  # numpy's is a subclass
-            status = "memory"
-            size = protocol.size_text(reader.lim.memory_bytes)
-            reason = f"memory limit {size} exceeded while running {fn} on case {n}"
-        else:
-            where = f" at {case.error.where()}" if case.error.where() else ""
-            status = "error"
-            reason = f"{fn} raised {case.error.type} on case {n}{where}: {case.error.message}"
-        break
-    forbidden = tuple(msg["forbidden"])
-    if status == "ok" and (forbidden or msg["tracing_disabled"]):
-        status = "forbidden_flag"
-        if forbidden:
-            reason = (
-                f"{fn} uses {', '.join(forbidden[:5])}, which this exercise asks you to write "
-                "yourself; flagged for the instructor to review"
-            )
-        else:
-            reason = (
-                f"{fn} turned off the grader's call tracing (sys.setprofile), so its calls could "
-                "not be checked; flagged for the instructor to review"
-            )
-    notes = tuple(
-        f"{fn} changed its input ({', '.join(c.mutated)}) on case {c.index + 1}; the grader passed "
-        "a copy, but a function should not modify its arguments"
-        for c in cases
-        if c.mutated
-    )
-    return CallResult(call.exercise, fn, status, reason, cases, forbidden, notes, msg["duration"])
-
-
-def _case_result(index: int, raw: dict[str, Any]) -> CaseResult:
-    error = StudentError(**raw["error"]) if raw["error"] is not None else None
-    output = protocol.decode(raw["output"]) if raw["status"] == "ok" else None
-    return CaseResult(
-        index,
-        raw["status"],
-        output,
-        error,
-        tuple(raw["mutated"]),
-        tuple(raw["warnings"]),
-        raw["duration"],
-        raw["detail"],
-    )
-
-
 # --------------------------------------------------------------------------- the submission
 
 
@@ -569,6 +146,7 @@ def run_submission(
         SandboxError: the worker itself could not be started.
     """
     start = time.monotonic()
+    lifetime.sweep()
     limits = Limits() if limits is None else limits
     if not isinstance(limits, Limits):
         raise TypeError(f"limits must be a Limits, but got {describe(limits)}")
@@ -662,20 +240,41 @@ class _Session:
                 "(printed or forged results never count)"
             )
 
-    def _start(self, pending: list[tuple[int, Call, list]]) -> _Run:
+    def _start(self, pending: list[tuple[int, Call, list]]) -> Run:
+        mode = "current"
+        if runs_as_separate_user(self.limits):
+            mode = "plain" if _NO_JAIL else "jail"
+        if mode == "plain":
+            self._check_plain()
         try:
-            return _Worker(self.limits, self.source, pending).run(self.skip, self.deadline)
+            return Worker(self.limits, self.source, pending, mode).run(self.skip, self.deadline)
         except SandboxError as exc:
-            # Running as a separate user can fail where the grader lacks capabilities (e.g. a
-            # container without CAP_DAC_READ_SEARCH): fall back to the grader's user, and say so.
-            if self.workers or not _limits.runs_as_separate_user(self.limits):
+            why = [ln for ln in str(exc).splitlines() if "cannot build the jail" in ln]
+            if mode != "jail" or not why:
                 raise
-            self.limits = dataclasses.replace(self.limits, user="current")
-            self.notes.append(
-                f"could not run the worker as a separate user, so it ran as the "
-                f"grader's own user ({str(exc).splitlines()[0]})"
+            _NO_JAIL.append(why[0].removeprefix("genolearn sandbox: "))
+            return self._start(pending)
+
+    def _check_plain(self) -> None:
+        """Without the jail, the worker's uid must reach Python by ordinary permissions."""
+        import numpy
+
+        import genolearn
+
+        paths = [sys.executable, os.__file__, numpy.__file__, genolearn.__file__]
+        if not all(others_can_reach(p) for p in paths):
+            raise SandboxError(
+                f"cannot isolate student code here: {_NO_JAIL[0]}; and without the jail an "
+                f"unprivileged user cannot read the Python installation ({sys.base_prefix}). "
+                "Allow namespaces (run the grader with CAP_SYS_ADMIN, e.g. docker run "
+                "--cap-add SYS_ADMIN), or install Python where any user may read it"
             )
-            return _Worker(self.limits, self.source, pending).run(self.skip, self.deadline)
+        note = (
+            f"the jail could not be built ({_NO_JAIL[0]}), so the worker ran as its own "
+            "user without namespaces: files any user may read were visible to it"
+        )
+        if note not in self.notes:
+            self.notes.append(note)
 
 
 def _unreadable(

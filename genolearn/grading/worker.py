@@ -10,7 +10,7 @@ Started only by :func:`genolearn.grading.sandbox.run_submission`, as::
 :mod:`~genolearn.grading.protocol`), the cells to skip and output caps. The worker then
 
 1. moves the result pipe to a random high descriptor that is not inherited by programs it
-   starts, and installs the audit hook (:func:`~genolearn.grading.limits.install_audit_hook`);
+   starts, and installs the audit hook (:func:`~genolearn.grading.audit.install_audit_hook`);
 2. reads the notebook with nbformat (v4; older versions are converted) — an unreadable one
    is a single ``fatal`` message;
 3. executes the code cells in order in one namespace, as Jupyter would from top to bottom:
@@ -52,9 +52,8 @@ from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-import genolearn  # noqa: E402
 from genolearn.grading import protocol  # noqa: E402
-from genolearn.grading.limits import install_audit_hook  # noqa: E402
+from genolearn.grading.audit import install_audit_hook  # noqa: E402
 
 __all__ = ["main"]
 
@@ -423,12 +422,6 @@ def _run_call(call: dict, ns: dict, channel: _Channel, job: dict) -> dict[str, A
 # --------------------------------------------------------------------------- main
 
 
-def _read_roots() -> list[str]:
-    roots = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix]
-    roots += [p for p in sys.path if p] + [os.path.dirname(os.path.dirname(genolearn.__file__))]
-    return roots
-
-
 def main(argv: list[str] | None = None) -> None:
     """Run one job (see the module docstring); never returns."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -441,12 +434,7 @@ def main(argv: list[str] | None = None) -> None:
     os.close(null)
     channel = _Channel(options.result_fd, job["token"])
     job["pid"] = _getpid()
-    install_audit_hook(
-        os.getcwd(),
-        allow_subprocess=job["allow_subprocess"],
-        restrict_reads=job["restrict_reads"],
-        read_roots=_read_roots(),
-    )
+    install_audit_hook(os.getcwd(), allow_subprocess=job["allow_subprocess"])
     channel.send("ready", pid=job["pid"], audit_hook=True)
     try:
         cells = _load_cells(job["notebook"])

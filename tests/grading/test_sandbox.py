@@ -16,6 +16,7 @@ import shutil
 import socket
 import struct
 import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -33,7 +34,8 @@ from genolearn.grading import (
     run_submission,
 )
 from genolearn.grading import limits as limits_module
-from genolearn.grading.limits import kill_leftovers
+from genolearn.grading import sandbox as sandbox_module
+from genolearn.grading.lifetime import kill_leftovers
 
 pytestmark = pytest.mark.grading
 
@@ -82,6 +84,21 @@ def alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
+def named(name: str, argv: list[str] | None = None) -> list[int]:
+    """Live processes called ``name`` (their ``comm``), with command line ``argv`` if given."""
+    found = []
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if Path(f"/proc/{entry}/comm").read_text().strip() != name or not alive(int(entry)):
+                continue
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")[:-1]
+            if argv is None or [a.decode() for a in cmdline] == argv:
+                found.append(int(entry))
+        except OSError:
+            continue
+    return found
+
+
 def run(path: Path, call_list: list[Call], limits: Limits = LIMITS) -> SubmissionResult:
     result = run_submission(path, call_list, limits=limits)
     assert_nothing_left(result)
@@ -98,27 +115,39 @@ def test_a_correct_notebook_is_graded_in_isolation(tmp_path):
     assert result.workers == 1 and result.notebook_error is None and not result.cell_errors
     iso = result.isolation
     assert iso.audit_hook and "RLIMIT_AS" in iso.rlimits and "audit hook" in iso.summary()
-    if os.geteuid() == 0 and not result.notes:
-        assert iso.uid is not None and iso.uid != 0
-    if shutil.which("unshare") and subprocess.run(["unshare", "--net", "true"]).returncode == 0:
-        assert iso.network_namespace  # namespaces work here, so the worker must be in one
+    if os.geteuid() == 0:
+        assert iso.uid is not None and iso.uid != 0 and iso.capabilities == ()
+        assert "no capabilities" in iso.summary()
+    namespaces = ["unshare", "--mount", "--pid", "--fork", "--net", "true"]
+    if shutil.which("unshare") and subprocess.run(namespaces).returncode == 0:
+        assert iso.network_namespace  # namespaces work here, so the worker must be in them
+        if os.geteuid() == 0:
+            assert iso.mode == "jail" and iso.mount_namespace and iso.pid_namespace
     assert result.duration_s < 30
 
 
-def test_falls_back_to_the_graders_user_and_says_so(tmp_path, monkeypatch):
-    real = limits_module._preexec
+@pytest.mark.skipif(os.geteuid() != 0, reason="the jail is built only when grading as root")
+def test_without_the_jail_grading_stops_or_says_what_was_weaker(tmp_path, monkeypatch):
+    """Where namespaces cannot be made, student code never runs with the grader's rights: it
+    runs as its own uid if Python is readable by any user (and the notes say what was
+    weaker), otherwise the grader stops with a message that says what to change."""
+    monkeypatch.setattr(sandbox_module, "_NO_JAIL", [])
+    monkeypatch.setattr(
+        "genolearn.grading.runner.python_paths", lambda: ["/nonexistent/genolearn-python"]
+    )
+    path = write_notebook(tmp_path, DOUBLE)
+    import genolearn
 
-    def no_setuid(uid, *args):
-        if uid is not None:
-            raise OSError("setuid is not allowed here")
-        real(uid, *args)
-
-    monkeypatch.setattr(limits_module, "_preexec", no_setuid)
-    monkeypatch.setattr(limits_module, "runs_as_separate_user", lambda lim: lim.user == "auto")
-    result = run(write_notebook(tmp_path, DOUBLE), calls())
-    assert_double_graded(result)
-    assert result.isolation.uid is None
-    assert any("could not run the worker as a separate user" in n for n in result.notes)
+    paths = [sys.executable, os.__file__, np.__file__, genolearn.__file__]
+    if all(limits_module.others_can_reach(p) for p in paths):
+        result = run(path, calls())
+        assert_double_graded(result)
+        assert result.isolation.mode == "plain" and result.isolation.capabilities == ()
+        assert any("the jail could not be built" in n for n in result.notes)
+    else:
+        with pytest.raises(SandboxError, match="cannot isolate student code here: cannot build"):
+            run_submission(path, calls(), limits=LIMITS)
+    assert sandbox_module._NO_JAIL and "cannot build the jail" in sandbox_module._NO_JAIL[0]
 
 
 def test_exercises_out_of_order_and_redefined_last_definition_wins(tmp_path):
@@ -306,14 +335,16 @@ def test_fork_bomb_is_bounded_and_cleaned_up(tmp_path):
 
 @pytest.mark.parametrize("user", ["auto", "current"])
 def test_daemon_left_behind_is_killed(tmp_path, user):
-    daemon = """
-    import os, signal, time
+    name = f"gld{os.urandom(5).hex()}"  # the daemon's process name (pids in the jail are its own)
+    daemon = f"""
+    import ctypes, os, signal, time
     r, w = os.pipe()
     if os.fork() == 0:
         os.setsid()  # leaves the worker's process group
         if os.fork() == 0:
             for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
                 signal.signal(s, signal.SIG_IGN)
+            ctypes.CDLL(None).prctl(15, {name.encode()!r}, 0, 0, 0)  # PR_SET_NAME
             os.write(w, str(os.getpid()).encode())
             while True:
                 time.sleep(1)
@@ -326,15 +357,18 @@ def test_daemon_left_behind_is_killed(tmp_path, user):
     result = run(write_notebook(tmp_path, daemon, DOUBLE), calls("bad"), limits)
     pid = result["t.bad"].outputs[0]
     assert isinstance(pid, int) and pid > 1
-    assert not alive(pid)
+    assert not named(name)
+    if not result.isolation.pid_namespace:
+        assert not alive(pid)
     assert_double_graded(result)
 
 
 def test_subprocess_daemon_is_killed_and_subprocesses_are_off_by_default(tmp_path):
-    spawn = """
+    seconds = f"300.{int.from_bytes(os.urandom(4), 'big')}"  # names this sleep on the host
+    spawn = f"""
     import subprocess
     def bad(x):
-        return subprocess.Popen(["sleep", "300"], start_new_session=True).pid
+        return subprocess.Popen(["sleep", "{seconds}"], start_new_session=True).pid
     """
     path = write_notebook(tmp_path, spawn, DOUBLE)
     result = run(path, calls("bad"))
@@ -343,7 +377,9 @@ def test_subprocess_daemon_is_killed_and_subprocesses_are_off_by_default(tmp_pat
     limits = Limits(allow_subprocess=True, call_timeout_s=20)
     result = run(path, calls("bad"), limits)
     pid = result["t.bad"].outputs[0]
-    assert not alive(pid)
+    assert isinstance(pid, int) and not named("sleep", ["sleep", seconds])
+    if not result.isolation.pid_namespace:
+        assert not alive(pid)
     assert_double_graded(result)
 
 
@@ -602,7 +638,8 @@ def test_writes_outside_the_working_directory_fail(tmp_path):
     assert out[:3] == ["ok", "PermissionError", "PermissionError"]
     if result.isolation.uid is not None:
         assert out[3] == -1
-        assert out[4] == "PermissionError"
+        # its own uid cannot open them; in the jail they do not even exist
+        assert out[4] in ("PermissionError", "FileNotFoundError")
     assert not target.exists() and tmp_path.exists()
     assert_double_graded(result)
 

@@ -1,0 +1,292 @@
+"""The jail: the process that starts every sandbox worker, and the namespaces it builds.
+
+The grader runs this file as a script, ``python -I -S jail.py SPEC`` (``SPEC`` is JSON, see
+:func:`launch_command`): a fresh interpreter that imports only the standard library — not
+``genolearn``, not numpy — and holds nothing of the grader's memory. It starts as the grader's
+user (root) and, in ``"jail"`` mode:
+
+1. sets ``PR_SET_PDEATHSIG`` (SIGKILL) and re-checks ``getppid()`` against the grader's pid,
+   which closes the race where the grader died before the signal was armed;
+2. ``unshare``-s new mount, PID, network, IPC and UTS namespaces and forks **init** (pid 1 of
+   the new PID namespace). The launcher stays outside as the **warden**: it drops to the
+   sandbox uid, waits for init and ends with the worker's exit status or signal, so the
+   grader's ``Popen`` sees the worker's own fate;
+3. init builds the file system the worker sees: a small read-only tmpfs root with, bound
+   read-only at their own paths, ``/usr``, ``/etc``, the lib folders, the Python installation
+   and the packages (``binds``: a pyenv under ``/root`` appears with nothing else of
+   ``/root``), the working folder (writable), a minimal ``/dev`` and a fresh ``/proc`` that
+   shows only this namespace's processes. ``pivot_root`` and a detached unmount make the
+   old root unreachable: the submissions folder, the secret's folder, ``/root``, ``/home``
+   and the grader's temporary files do not exist in there;
+4. init drops every capability (bounding and ambient sets cleared, then ``setresuid`` to a
+   fresh uid, then effective, permitted and inheritable zeroed with ``capset``), sets
+   ``no_new_privs``, makes itself non-dumpable (its memory and environment cannot be read
+   through ``/proc/1``), arms its own parent-death signal, checks that the warden is still
+   there, and verifies in ``/proc/self/status`` that all five capability sets are empty;
+5. init forks the worker (pid 2), which sets its rlimits and ``exec``-s
+   ``python -I -m genolearn.grading.worker``; init reaps every process and, when the worker
+   ends, reports its status to the warden and exits — and the kernel kills every process
+   left in the namespace (a daemon that called ``setsid`` included).
+
+If the grader dies (even by SIGKILL), the warden gets SIGKILL, then init, then the whole
+namespace: no sandbox process outlives its grader.
+
+``"plain"`` mode (where namespaces cannot be made, e.g. a container without
+``CAP_SYS_ADMIN``) drops to the uid the same way and ``exec``-s the worker directly; files any
+user may read stay visible. ``"current"`` mode keeps the grader's user (rlimits, a user and
+network namespace where possible). Failures before student code runs are reported on stderr
+as ``genolearn sandbox: …`` with exit code :data:`SETUP_FAILED`.
+"""
+
+import ctypes
+import json
+import os
+import select
+import signal
+import sys
+
+__all__ = ["SETUP_FAILED", "launch_command", "main"]
+
+SETUP_FAILED = 71
+_NS_FLAGS = 0x00020000 | 0x20000000 | 0x40000000 | 0x08000000 | 0x04000000  # mnt pid net ipc uts
+_NEWUSER, _NEWNET = 0x10000000, 0x40000000
+_RDONLY, _NOSUID, _NODEV, _NOEXEC, _REMOUNT = 1, 2, 4, 8, 32
+_BIND, _REC, _PRIVATE, _DETACH = 4096, 16384, 1 << 18, 2
+_PDEATHSIG, _DUMPABLE, _BSET_DROP, _NO_NEW_PRIVS, _AMBIENT, _AMBIENT_CLEAR = 1, 4, 24, 38, 47, 4
+_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41, "ppc64le": 203, "s390x": 217}
+_SYSTEM = ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "etc")
+_DEVICES = ("null", "zero", "full", "random", "urandom")
+_CAP_FIELDS = ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.mount.argtypes = [ctypes.c_char_p] * 3 + [ctypes.c_ulong, ctypes.c_char_p]
+
+
+class _Setup(Exception):
+    """The sandbox could not be set up (reported before any student code runs)."""
+
+
+def launch_command(spec: dict) -> list[str]:
+    """``argv`` that starts the jail described by ``spec`` (grader side; no secret in it).
+
+    ``spec`` keys: ``mode`` ("jail", "plain" or "current"), ``parent`` (the grader's pid),
+    ``uid``, ``root`` (an empty folder to mount the new root on), ``work`` (the worker's
+    folder), ``binds`` (folders shown read-only), ``net`` (own network namespace),
+    ``rlimits`` (``resource`` name -> (soft, hard)), ``result_fd``, ``argv`` (the worker).
+    """
+    return [sys.executable, "-I", "-S", os.path.abspath(__file__), json.dumps(spec)]
+
+
+def _os_error(what: str) -> OSError:
+    err = ctypes.get_errno()
+    return OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def _prctl(option: int, arg: int = 0, what: str = "prctl") -> None:
+    if _libc.prctl(option, ctypes.c_ulong(arg), 0, 0, 0) != 0:
+        raise _os_error(what)
+
+
+def _mount(src: str | None, target: str, fstype: str | None, flags: int, data: str = "") -> None:
+    enc = lambda s: None if s is None else os.fsencode(s)  # noqa: E731
+    if _libc.mount(enc(src), enc(target), enc(fstype), flags, enc(data or None)) != 0:
+        raise _os_error(f"mount {src or fstype} on {target}")
+
+
+def _die_with(parent: int) -> None:
+    """Arm SIGKILL on parent death, then make sure the parent did not die before that."""
+    _prctl(_PDEATHSIG, signal.SIGKILL, "prctl(PR_SET_PDEATHSIG)")
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _drop_privileges(uid: int) -> None:
+    """Become ``uid`` with no capabilities in any set, no way to gain one, no core dumps."""
+    with open("/proc/sys/kernel/cap_last_cap") as f:
+        last = int(f.read())
+    for cap in range(last + 1):
+        _prctl(_BSET_DROP, cap, "prctl(PR_CAPBSET_DROP)")
+    _prctl(_AMBIENT, _AMBIENT_CLEAR, "prctl(PR_CAP_AMBIENT_CLEAR_ALL)")
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)  # no KEEPCAPS: permitted and effective sets are cleared
+    header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this thread
+    data = (ctypes.c_uint32 * 6)()  # effective, permitted, inheritable (x2): all zero
+    if _libc.capset(header, data) != 0:
+        raise _os_error("capset")
+    _prctl(_NO_NEW_PRIVS, 1, "prctl(PR_SET_NO_NEW_PRIVS)")
+    _prctl(_DUMPABLE, 0, "prctl(PR_SET_DUMPABLE)")
+
+
+def _check_no_capabilities(uid: int) -> None:
+    with open("/proc/self/status") as f:
+        status = dict(line.split(":", 1) for line in f if ":" in line)
+    held = [k for k in _CAP_FIELDS if int(status[k].strip(), 16) != 0]
+    if held or int(status["Uid"].split()[0]) != uid:
+        raise _Setup(f"capabilities still held after dropping them: {', '.join(held)}")
+
+
+def _bind(path: str, root: str, writable: bool = False) -> None:
+    target = root + path
+    if os.path.isdir(path):
+        os.makedirs(target, exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        open(target, "a").close()
+    _mount(path, target, None, _BIND)
+    flags = _REMOUNT | _BIND | _NOSUID | _NODEV | (0 if writable else _RDONLY)
+    _mount(None, target, None, flags)
+
+
+def _build_root(spec: dict) -> None:
+    """Mount the worker's file system on ``spec["root"]`` and ``pivot_root`` into it."""
+    root = spec["root"]
+    os.umask(0o022)  # the folders made on the way to the binds must be searchable
+    _mount(None, "/", None, _REC | _PRIVATE)  # nothing below propagates back to the host
+    _mount("tmpfs", root, "tmpfs", _NOSUID | _NODEV, "size=4m,nr_inodes=4096,mode=755")
+    for name in _SYSTEM:
+        src = "/" + name
+        if os.path.islink(src):
+            os.symlink(os.readlink(src), os.path.join(root, name))
+        elif os.path.isdir(src):
+            _bind(src, root)
+    for path in spec["binds"]:
+        _bind(path, root)
+    _bind(spec["work"], root, writable=True)
+    dev = os.path.join(root, "dev")
+    os.mkdir(dev)
+    _mount("tmpfs", dev, "tmpfs", _NOSUID | _NOEXEC, "size=64k,nr_inodes=64,mode=755")
+    for name in _DEVICES:
+        open(os.path.join(dev, name), "a").close()
+        _mount("/dev/" + name, os.path.join(dev, name), None, _BIND)
+    for i, name in enumerate(("stdin", "stdout", "stderr")):
+        os.symlink(f"/proc/self/fd/{i}", os.path.join(dev, name))
+    os.symlink("/proc/self/fd", os.path.join(dev, "fd"))
+    os.mkdir(os.path.join(dev, "shm"))
+    shm = "size=16m,nr_inodes=256,mode=1777"
+    _mount("tmpfs", os.path.join(dev, "shm"), "tmpfs", _NOSUID | _NODEV | _NOEXEC, shm)
+    os.mkdir(os.path.join(root, "proc"))  # a new proc: this PID namespace's processes only
+    _mount("proc", os.path.join(root, "proc"), "proc", _NOSUID | _NODEV | _NOEXEC)
+    os.chdir(root)
+    number = _PIVOT_ROOT.get(os.uname().machine)
+    if number is None:
+        raise _Setup(f"pivot_root is not known on {os.uname().machine}")
+    if _libc.syscall(number, b".", b".") != 0:
+        raise _os_error("pivot_root")
+    if _libc.umount2(b".", _DETACH) != 0:  # the old root: gone from this namespace
+        raise _os_error("umount2(old root)")
+    os.chdir("/")
+    _mount(None, "/", None, _REMOUNT | _BIND | _RDONLY | _NOSUID | _NODEV)
+
+
+def _exec_worker(spec: dict) -> None:
+    import resource
+
+    for name, value in spec["rlimits"].items():
+        resource.setrlimit(getattr(resource, name), tuple(value))
+    os.chdir(spec["work"])
+    argv = spec["argv"]
+    os.execve(argv[0], argv, dict(os.environ))
+
+
+def _mirror(status: int) -> None:
+    """End this process the way the worker ended (``status`` from ``waitpid``)."""
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        try:
+            signal.signal(sig, signal.SIG_DFL)
+        except (OSError, ValueError):
+            pass
+        os.kill(os.getpid(), sig)
+        os._exit(128 + sig)
+    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
+
+
+def _init(spec: dict, status_w: int, lifeline: int) -> None:
+    """pid 1 of the new namespace: build the root, drop privileges, run and reap the worker."""
+    _build_root(spec)
+    _drop_privileges(spec["uid"])
+    _prctl(_PDEATHSIG, signal.SIGKILL, "prctl(PR_SET_PDEATHSIG)")
+    if select.select([lifeline], [], [], 0)[0]:  # EOF: the warden died before the signal
+        os._exit(1)
+    _check_no_capabilities(spec["uid"])
+    worker = os.fork()
+    if worker == 0:
+        os.close(status_w)
+        os.close(lifeline)
+        _exec_worker(spec)
+    os.close(spec["result_fd"])
+    while True:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            os._exit(0)
+        if pid == worker:
+            os.write(status_w, str(status).encode())
+            os._exit(0)  # the kernel now kills whatever the worker left in the namespace
+
+
+def _warden(spec: dict, init: int, status_r: int) -> None:
+    os.close(spec["result_fd"])
+    _drop_privileges(spec["uid"])
+    _die_with(spec["parent"])
+    data = b""
+    while chunk := os.read(status_r, 32):
+        data += chunk
+    _, status = os.waitpid(init, 0)
+    _mirror(int(data) if data.strip().isdigit() else status)
+
+
+def _jail(spec: dict) -> None:
+    try:
+        if _libc.unshare(_NS_FLAGS) != 0:
+            raise _os_error("unshare(mount, pid, net, ipc, uts namespaces)")
+        status_r, status_w = os.pipe()
+        lifeline, alive = os.pipe()
+        init = os.fork()
+    except OSError as exc:
+        raise _Setup(f"cannot build the jail: {exc}") from None
+    if init == 0:
+        os.close(status_r)
+        os.close(alive)
+        try:
+            _init(spec, status_w, lifeline)
+        except (OSError, _Setup) as exc:
+            _fail(f"cannot build the jail: {exc}")
+        os._exit(SETUP_FAILED)
+    os.close(status_w)
+    os.close(lifeline)
+    _warden(spec, init, status_r)
+
+
+def _fail(message: str) -> None:
+    os.write(2, f"genolearn sandbox: {message}\n".encode())
+    os._exit(SETUP_FAILED)
+
+
+def main(argv: list[str]) -> None:
+    spec = json.loads(argv[1])
+    _die_with(spec["parent"])
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    try:
+        if spec["mode"] == "jail":
+            _jail(spec)
+        elif spec["mode"] == "plain":
+            if spec["net"] and _libc.unshare(_NEWNET) != 0:
+                pass  # tolerated: the grader checks /proc/<pid>/ns/net
+            _drop_privileges(spec["uid"])
+            _die_with(spec["parent"])
+            _check_no_capabilities(spec["uid"])
+            _exec_worker(spec)
+        else:
+            if spec["net"]:
+                _libc.unshare(_NEWUSER | _NEWNET)  # failure tolerated, as above
+                _die_with(spec["parent"])  # new credentials clear the parent-death signal
+            _prctl(_NO_NEW_PRIVS, 1, "prctl(PR_SET_NO_NEW_PRIVS)")
+            _exec_worker(spec)
+    except (OSError, _Setup) as exc:
+        _fail(str(exc))
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,219 @@
+"""One sandbox worker process: start it in the jail, feed it its job, read it, and end it.
+
+:class:`Worker` copies the notebook (nothing else from the student's folder) into a fresh
+folder, takes a lease on a fresh uid (:mod:`~genolearn.grading.lifetime`), and starts
+``python -I -m genolearn.grading.worker`` through the jail (:mod:`~genolearn.grading.jail`):
+a freshly ``exec``-ed interpreter, never a fork of the grader, whose only input is the job on
+its stdin — the notebook's file name and this student's case inputs; no seed, no secret, no
+expected value. The worker's environment is built from scratch (no variable of the grader's
+is passed on). After the run the whole process group is killed, then every process left with
+the worker's uid or marker, and the lease is released.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import secrets
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from genolearn.grading import jail, lifetime
+from genolearn.grading.limits import Isolation, Limits, observe, python_paths
+from genolearn.grading.reader import Reader
+from genolearn.grading.results import Call, CallResult, SandboxError
+
+__all__ = ["NOTEBOOK", "Run", "Worker"]
+
+NOTEBOOK = "notebook.ipynb"
+_EXTRA_PROCESSES = {"jail": 2, "plain": 0, "current": 0}  # the warden and init share the uid
+
+
+@dataclass
+class Run:
+    """What one worker process did."""
+
+    results: dict[int, CallResult] = dataclasses.field(default_factory=dict)
+    notebook: dict[str, Any] | None = None
+    fatal: str | None = None
+    skip_cell: int | None = None
+    note: str = ""
+    forged: int = 0
+    isolation: Isolation | None = None
+
+
+class Worker:
+    """One worker for ``calls`` (``(index, Call, encoded cases)``), started in ``mode``:
+    ``"jail"``, ``"plain"`` (own uid, no namespaces) or ``"current"`` (the grader's user)."""
+
+    def __init__(
+        self, limits: Limits, source: bytes, calls: list[tuple[int, Call, list]], mode: str
+    ):
+        self.limits, self.source, self.calls, self.mode = limits, source, calls, mode
+        self.token = secrets.token_hex(16)
+        self.marker = secrets.token_hex(8)
+        self.uid = lifetime.pick_uid() if mode in ("jail", "plain") else None
+        self.pid: int | None = None
+
+    def run(self, skip: Iterable[int], deadline: float) -> Run:
+        base = tempfile.mkdtemp(prefix="genolearn-sandbox-")
+        lease = lifetime.Lease(self.uid, self.marker)
+        try:
+            return self._run(base, sorted(skip), deadline)
+        finally:
+            lifetime.kill_leftovers(self.uid, self.marker)
+            lease.release()
+            shutil.rmtree(base, onerror=_force_remove)
+
+    def _folders(self, base: str) -> str:
+        work = os.path.join(base, "work")
+        os.mkdir(work, 0o700)
+        os.mkdir(os.path.join(base, "root"), 0o700)  # where the jail mounts its root
+        os.chmod(base, 0o711)  # the worker's uid may pass through, not list
+        with open(os.path.join(work, NOTEBOOK), "wb") as f:
+            f.write(self.source)
+        if self.uid is not None:
+            try:
+                for p in (work, os.path.join(work, NOTEBOOK)):
+                    os.chown(p, self.uid, self.uid)
+            except OSError as exc:
+                msg = f"could not hand the working folder to the worker: {exc}"
+                raise SandboxError(msg) from exc
+        return work
+
+    def _spawn(self, base: str) -> tuple[subprocess.Popen, int]:
+        work = self._folders(base)
+        env = {
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "HOME": work,
+            "TMPDIR": work,
+            "LANG": "C.UTF-8",
+            "MPLBACKEND": "Agg",
+            "MPLCONFIGDIR": work,
+            lifetime.MARKER_ENV: self.marker,
+        }
+        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            env[var] = "1"
+        read_fd, write_fd = os.pipe()
+        rlimits = self.limits.rlimits()
+        soft, hard = rlimits["RLIMIT_NPROC"]
+        extra = _EXTRA_PROCESSES[self.mode]
+        rlimits["RLIMIT_NPROC"] = (soft + extra, hard + extra)
+        spec = {
+            "mode": self.mode,
+            "parent": os.getpid(),
+            "uid": self.uid,
+            "root": os.path.join(base, "root"),
+            "work": work,
+            "binds": python_paths(),
+            "net": self.limits.isolate_network,
+            "rlimits": rlimits,
+            "result_fd": write_fd,
+            "argv": [sys.executable, "-I", "-m", "genolearn.grading.worker", "--result-fd"],
+        }
+        spec["argv"].append(str(write_fd))
+        try:
+            proc = subprocess.Popen(
+                jail.launch_command(spec),
+                cwd=work,
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                pass_fds=(write_fd,),
+                start_new_session=True,
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            os.close(read_fd)
+            raise SandboxError(f"could not start the sandbox worker: {exc}") from exc
+        finally:
+            os.close(write_fd)
+        return proc, read_fd
+
+    def _job(self, skip: list[int]) -> bytes:
+        lim = self.limits
+        calls = [
+            {"index": i, "exercise": c.exercise, "function": c.function}
+            | {"forbid": list(c.forbid), "cases": cases}
+            for i, c, cases in self.calls
+        ]
+        job = {
+            "token": self.token,
+            "notebook": NOTEBOOK,
+            "calls": calls,
+            "skip_cells": skip,
+            "max_output_bytes": lim.max_output_bytes,
+            "max_output_items": lim.max_output_items,
+            "max_captured_output": lim.max_captured_output,
+            "allow_subprocess": lim.allow_subprocess,
+        }
+        return json.dumps(job, allow_nan=False).encode()
+
+    def observe(self) -> Isolation:
+        """The isolation of the running worker (called when it reports ready, before any
+        student code runs): in the jail, the worker is the warden's grandchild."""
+        pid = self.pid
+        if self.mode == "jail":
+            for _ in range(2):
+                pid = next(iter(_children(pid)), pid)
+        return observe(pid, self.uid, tuple(self.limits.rlimits()), self.mode)
+
+    def _run(self, base: str, skip: list[int], deadline: float) -> Run:
+        proc, read_fd = self._spawn(base)
+        self.pid = proc.pid
+        out = Run(isolation=observe(proc.pid, self.uid, tuple(self.limits.rlimits()), self.mode))
+        feeder = threading.Thread(target=_feed, args=(proc.stdin, self._job(skip)), daemon=True)
+        feeder.start()
+        try:
+            Reader(self, proc, read_fd, out, deadline).loop()
+        finally:
+            _kill_group(proc.pid)
+            proc.wait()
+            os.close(read_fd)
+            proc.stderr.close()
+            feeder.join(timeout=5)
+        return out
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(p) for p in f.read().split()]
+    except OSError:
+        return []
+
+
+def _feed(pipe: Any, data: bytes) -> None:
+    try:
+        pipe.write(data)
+        pipe.close()
+    except OSError:
+        pass  # the worker died before reading its job; the reader reports that
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def _force_remove(func: Any, path: str, _exc: Any) -> None:
+    """``rmtree`` error handler for folders the student made unwritable. Only real folders
+    are chmod-ed (never through a symlink, which could point anywhere)."""
+    try:
+        for p in (os.path.dirname(path), path):
+            if stat.S_ISDIR(os.lstat(p).st_mode):
+                os.chmod(p, 0o700)
+        func(path)
+    except OSError:
+        pass
