@@ -4,6 +4,10 @@ genolearn release chapters -o student     # student notebooks (solutions -> stub
 genolearn execute chapters                # re-run source notebooks, store outputs
 genolearn exercises                       # list the exercise registry
 genolearn grade submissions --chapter 1 -o graded --secret-file secret.txt
+
+Exit codes: 0 done; 1 ``grade`` could not grade some students (run again to retry); 2 a bad
+argument or input (one line on stderr names it); 3 ``grade`` finished, but some notebooks look
+like another chapter (they are not graded: status "wrong chapter").
 """
 
 from __future__ import annotations
@@ -13,14 +17,37 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["main"]
+__all__ = ["EXIT_WRONG_CHAPTER", "main"]
+
+#: ``genolearn grade`` graded everyone it could, but some notebooks look like another chapter.
+EXIT_WRONG_CHAPTER = 3
+_DESCRIPTION = "Neural Network Fundamentals for Genomics: course notebooks and the grader."
+_EPILOG = """examples:
+  genolearn release chapters -o student       write the student notebooks
+  genolearn exercises --chapter 1             list chapter 1's exercises
+  genolearn grade submissions --chapter 1 -o graded --secret-file secret.txt
+
+exit codes: 0 done; 1 some students could not be graded (run again to retry); 2 a bad
+argument or input; 3 graded, but some notebooks look like another chapter."""
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 300 else text[:297] + "..."
 
 
 def _cmd_release(args: argparse.Namespace) -> int:
     from genolearn.grading.release import find_notebooks, release_notebook
 
     for nb in find_notebooks(args.paths):
-        out, ids = release_notebook(nb, args.output)
+        try:
+            out, ids = release_notebook(nb, args.output)
+        except (OSError, KeyError) as exc:
+            raise ValueError(f"{nb}: {_one_line(exc)}") from None
+        except Exception as exc:  # an invalid notebook: nbformat's errors are many and long
+            raise ValueError(
+                f"{nb} is not a valid notebook ({type(exc).__name__}: {_one_line(exc)})"
+            ) from None
         print(f"{nb} -> {out} ({len(ids)} exercises: {', '.join(ids) or 'none'})")
     return 0
 
@@ -47,8 +74,17 @@ def _cmd_execute(args: argparse.Namespace) -> int:
 
 
 def _cmd_exercises(args: argparse.Namespace) -> int:
+    from genolearn._validation import check_int
     from genolearn.exercises import all_exercises
 
+    if args.chapter is not None:
+        check_int(args.chapter, "--chapter", low=0)
+        if not all_exercises(args.chapter):
+            have = ", ".join(str(c) for c in sorted({ex.chapter for ex in all_exercises()}))
+            raise ValueError(
+                f"--chapter: no exercises are registered for chapter {args.chapter} "
+                f"(chapters with exercises: {have})"
+            )
     for ex in all_exercises(args.chapter):
         print(f"{ex.id:32s} ch{ex.chapter}  {ex.points:4g} pt  {ex.function}()  {ex.title}")
     return 0
@@ -85,7 +121,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         memory_mb=args.memory,
     )
     try:
-        run = grade_class(
+        course = grade_class(
             args.submissions,
             args.output,
             chapters=args.chapter,
@@ -95,37 +131,75 @@ def _cmd_grade(args: argparse.Namespace) -> int:
             scheduler=args.scheduler,
             regrade=args.regrade,
             progress=not args.quiet,
+            class_list=args.class_list,
         )
     except OSError as exc:
         if isinstance(exc, FileNotFoundError):
             raise
         say(f"error: {exc}")
         return 2
-    for name, why in run.ignored:
-        say(f"skipped {name} ({why})")
-    for text in run.warnings:
+    for text in course.warnings:
         say(f"warning: {text}")
+    errors = wrong = 0
+    for run in course.runs.values():
+        errors, wrong = errors + len(run.errors), wrong + len(run.wrong_chapter)
+        _report_chapter(run, args.regrade is not None, say)
+    print(f"course gradebook: {course.gradebook} (LMS import: canvas.csv, moodle.csv)")
+    if wrong:
+        say(
+            f"warning: {wrong} notebook(s) look like another chapter and were not graded "
+            f"(status 'wrong chapter'); exit code {EXIT_WRONG_CHAPTER}"
+        )
+    return 1 if errors else EXIT_WRONG_CHAPTER if wrong else 0
+
+
+def _report_chapter(run, regrading: bool, say) -> None:
+    """Print what grading one chapter did (warnings on stderr, the summary on stdout)."""
+    from genolearn.grading.submissions import NOT_A_NOTEBOOK
+
+    ch = run.chapter
+    for name, why in run.ignored:
+        if why == NOT_A_NOTEBOOK:
+            say(f"warning: chapter {ch}: skipped {name}: {why}")
+        else:
+            say(f"chapter {ch}: skipped {name} ({why})")
+    for text in run.warnings:
+        say(f"warning: chapter {ch}: {text}")
+    for student, other in sorted(run.wrong_chapter.items()):
+        say(
+            f"warning: chapter {ch}: {student}'s notebook looks like chapter {other}; not "
+            "graded (status 'wrong chapter')"
+        )
     for student, why in sorted(run.errors.items()):
-        say(f"error: could not grade {student} (run again to retry): {why}")
+        say(f"error: chapter {ch}: could not grade {student} (run again to retry): {why}")
     if run.changes:
-        print("grade changes (student, exercise, old -> new):")
+        print(f"chapter {ch}: grade changes (student, exercise, old -> new):")
         for student, exercise, old, new in run.changes:
             before = "-" if old is None else f"{old:g}"
             after = "-" if new is None else f"{new:g}"
             print(f"  {student}  {exercise}  {before} -> {after}")
-    elif args.regrade is not None:
-        print("no grade changed")
+    elif regrading:
+        print(f"chapter {ch}: no grade changed")
+    extra = f", {len(run.errors)} not graded" if run.errors else ""
+    extra += f", {len(run.wrong_chapter)} wrong chapter" if run.wrong_chapter else ""
     print(
-        f"{len(run.students)} students: {len(run.graded)} graded, {len(run.reused)} up to date"
-        f"{f', {len(run.errors)} not graded' if run.errors else ''} -> {run.gradebook} "
-        f"(feedback in {run.out / 'feedback'}, class report {run.out / 'report.html'})"
+        f"chapter {ch}: {len(run.students)} students: {len(run.graded)} graded, "
+        f"{len(run.reused)} up to date{extra} -> {run.gradebook} (feedback in "
+        f"{run.folder / 'feedback'}, class report {run.folder / 'report.html'})"
     )
-    return 1 if run.errors else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="genolearn", description=__doc__.split("\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    import genolearn
+
+    parser = argparse.ArgumentParser(
+        prog="genolearn",
+        description=_DESCRIPTION,
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"genolearn {genolearn.__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("release", help="write student notebooks (solutions replaced by stubs)")
     p.add_argument("paths", nargs="+", help="source notebooks or folders (e.g. chapters)")
@@ -143,9 +217,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "grade",
-        help="grade students' notebooks in a sandbox: gradebook, feedback, class report",
+        help="grade students' notebooks in a sandbox: gradebooks, feedback, class report",
         description="Grade every notebook in SUBMISSIONS (alice.ipynb or alice/*.ipynb) on "
-        "hidden cases drawn per student from the secret; resumable, reruns reuse records.",
+        "hidden cases drawn per student from the secret; resumable, reruns reuse records. "
+        "OUT is a course folder: records/chNN/ per chapter, chNN/ with the chapter's "
+        "gradebook, feedback and report, and the course gradebook.csv, canvas.csv and "
+        "moodle.csv. Exit code 3: some notebooks look like another chapter.",
         allow_abbrev=False,  # `--secret x` must not be taken for `--secret-file x`
     )
     p.add_argument("submissions", type=Path, metavar="SUBMISSIONS", help="submissions folder")
@@ -204,6 +281,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="MB",
         help="memory limit per submission (default 1024; 4096 for chapter 5)",
+    )
+    p.add_argument(
+        "--class-list",
+        type=Path,
+        default=None,
+        metavar="CSV",
+        help="CSV mapping each student id (column 'student') to LMS identities (name, "
+        "sis_login_id, section, username, email, …) for canvas.csv and moodle.csv",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_grade)

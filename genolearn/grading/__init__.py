@@ -10,12 +10,14 @@ The instructor workflow (``genolearn grade``) is :func:`grade_class`: submission
 (:mod:`~genolearn.grading.submissions`), each student's hidden cases are seeded from a secret
 (:mod:`~genolearn.grading.seeds`), each student is one task (:mod:`~genolearn.grading.task`)
 run locally or on a Dask cluster (:mod:`~genolearn.grading.distributed`), records are written
-atomically (:mod:`~genolearn.grading.records`) and assembled into the gradebook and feedback
-(:mod:`~genolearn.grading.gradebook`) and a class report (:mod:`~genolearn.grading.report`).
+atomically (:mod:`~genolearn.grading.records`) per chapter of a course folder
+(:mod:`~genolearn.grading.course`) and assembled into gradebooks, feedback
+(:mod:`~genolearn.grading.gradebook`, :mod:`~genolearn.grading.pages`), a class report
+(:mod:`~genolearn.grading.report`) and LMS import files (:mod:`~genolearn.grading.lms`).
 """
 
 from genolearn.grading.gradebook import gradebook_csv
-from genolearn.grading.grader import GradeRun, default_limits, grade_class
+from genolearn.grading.grader import CourseRun, GradeRun, default_limits, grade_class
 from genolearn.grading.limits import Isolation, Limits
 from genolearn.grading.protocol import ProtocolError, Unsupported
 from genolearn.grading.records import RecordError, parse_record
@@ -39,6 +41,7 @@ __all__ = [
     "Call",
     "CallResult",
     "CaseResult",
+    "CourseRun",
     "GradeRun",
     "GradeTask",
     "Isolation",

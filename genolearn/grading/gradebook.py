@@ -1,9 +1,11 @@
-"""The gradebook and the students' feedback files, assembled from the records.
+"""A chapter's gradebook and the students' feedback files, assembled from the records.
 
-``gradebook.csv`` has one row per student (sorted, no timestamps: the same submissions and
-secret give the same bytes) and ``feedback/<student>.json`` is each student's record without
-the grader's bookkeeping, plus the feedback in words. Both are rebuilt from the records
-(:mod:`~genolearn.grading.records`) at the end of every run by :func:`write_outputs`.
+``OUT/chNN/gradebook.csv`` has one row per student (sorted, no timestamps: the same
+submissions and secret give the same bytes) and ``OUT/chNN/feedback/<student>.json`` is each
+student's record without the grader's bookkeeping, plus the feedback in words; beside it the
+same feedback as a page (``.html``) and a Markdown file (``.md``, :mod:`~genolearn.grading.pages`).
+All are rebuilt from the records (:mod:`~genolearn.grading.records`) at the end of every run by
+:func:`write_outputs`. The course gradebook is :mod:`~genolearn.grading.course`'s.
 """
 
 from __future__ import annotations
@@ -57,9 +59,11 @@ def gradebook_csv(
     return out.getvalue()
 
 
-_STUDENT_KEYS = ("student", "source", "submission_sha256", "status", "reason", "score")
+_STUDENT_KEYS = ("student", "chapter", "source", "submission_sha256", "status", "reason")
+_STUDENT_KEYS += ("score",)
 _STUDENT_KEYS += ("max_score", "review", "notes")
-_EXERCISE_KEYS = ("id", "title", "status", "score", "max_score", "text", "n_cases", "n_passed")
+_EXERCISE_KEYS = ("id", "title", "cell", "status", "score", "max_score", "text", "n_cases")
+_EXERCISE_KEYS += ("n_passed",)
 _EXERCISE_KEYS += ("case_set", "case_number", "case", "input", "expected", "got", "reason")
 _EXERCISE_KEYS += ("problem", "hint", "diagnosis", "review")
 
@@ -80,6 +84,8 @@ def _text(entry: Mapping[str, Any]) -> str:
     else:
         why = entry["reason"] or entry["problem"]
         text = f"✘ {entry['id']} — {entry['title']}: {entry['status']}: {why}"
+    if entry.get("cell"):
+        text += f"\n  where:    code cell {entry['cell']} (In [{entry['cell']}])"
     if entry["review"]:
         text += f"\n  review:   {entry['review']}"
     return text
@@ -89,9 +95,9 @@ def feedback(record: Mapping[str, Any]) -> dict[str, Any]:
     """The student-readable part of a record, summary first: their status, scores, reasons,
     notes and, per exercise, a ``text`` like their own ``check`` prints plus the fields it is
     made of (the one failing case shown, the case set's label). No secret, no fingerprints."""
-    out = {k: record[k] for k in _STUDENT_KEYS}
+    out = {k: record.get(k) for k in _STUDENT_KEYS}
     out["exercises"] = [
-        {k: (_text(e) if k == "text" else e[k]) for k in _EXERCISE_KEYS}
+        {k: (_text(e) if k == "text" else e.get(k)) for k in _EXERCISE_KEYS}
         for e in record["exercises"]
     ]
     return out
@@ -132,16 +138,23 @@ def write_outputs(
     exercise_ids: Sequence[str],
     missing: Mapping[str, str],
 ) -> None:
-    """Write ``out/gradebook.csv`` and ``out/feedback/<student>.json`` for ``students`` (those
-    in ``missing`` have no record: their row shows that status), and delete feedback files of
-    students who are no longer graded, so the folder never shows stale feedback."""
+    """Write ``out/gradebook.csv`` and ``out/feedback/<student>.json|.html|.md`` for
+    ``students`` (those in ``missing`` have no record: their row shows that status), and delete
+    feedback files of students who are no longer graded, so the folder never shows stale
+    feedback. ``out`` is the chapter's folder (``OUT/chNN``)."""
+    from genolearn.grading.pages import feedback_html, feedback_markdown
+
+    out.mkdir(parents=True, exist_ok=True)
     rows = [records[s] for s in students if s in records]
     write_atomic(out / "gradebook.csv", gradebook_csv(rows, exercise_ids, missing=missing))
     folder = out / "feedback"
     folder.mkdir(parents=True, exist_ok=True)
     for record in rows:
-        write_atomic(folder / f"{record['student']}.json", dump_feedback(record))
+        student, data = record["student"], feedback(record)
+        write_atomic(folder / f"{student}.json", dump_feedback(record))
+        write_atomic(folder / f"{student}.html", feedback_html(data, record.get("chapter")))
+        write_atomic(folder / f"{student}.md", feedback_markdown(data, record.get("chapter")))
     current = {r["student"] for r in rows}
-    for path in folder.glob("*.json"):
-        if path.stem not in current:
+    for path in folder.iterdir():
+        if path.suffix in (".json", ".html", ".md") and path.stem not in current:
             path.unlink()

@@ -1,20 +1,24 @@
-"""The instructor's grader: a class's submissions in, gradebook, feedback and report out.
+"""The instructor's grader: a class's submissions in, gradebooks, feedback and reports out.
 
-:func:`grade_class` is what ``genolearn grade`` runs. It
+:func:`grade_class` is what ``genolearn grade`` runs. The output folder is a course
+(:mod:`~genolearn.grading.course`): one folder of records per chapter. For each chapter it
 
-1. finds the submissions (:func:`~genolearn.grading.submissions.find_submissions`) and hashes
-   each notebook's bytes;
-2. reuses every record in ``OUT/records`` that is up to date — same submission hash, same
+1. finds the submissions (:func:`~genolearn.grading.submissions.find_submissions`), hashes each
+   notebook's bytes and reads its layout without running it (:mod:`~genolearn.grading.locate`):
+   a notebook that looks like another chapter is not run ("wrong chapter"), and a run where
+   most do is refused before anything is written;
+2. reuses every record in ``OUT/records/chNN`` that is up to date — same submission hash, same
    secret, same exercises — and grades the rest (or everyone, or one student, with
    ``regrade``), each student as one task (:mod:`~genolearn.grading.task`) on local worker
    processes or a Dask cluster (:mod:`~genolearn.grading.distributed`);
-3. validates each record as it arrives and writes it atomically before taking the next, so a
-   grader killed at any point (even by SIGKILL) resumes where it stopped: finished students are
-   skipped, none is lost or counted twice;
-4. rebuilds ``gradebook.csv``, ``feedback/<student>.json`` and the class report from the
+3. validates each record as it arrives and writes it atomically before taking the next
+   (:mod:`~genolearn.grading.batch`), so a grader killed at any point (even by SIGKILL) resumes
+   where it stopped: finished students are skipped, none is lost or counted twice;
+4. rebuilds the chapter's gradebook, feedback (JSON, HTML, Markdown) and class report from its
    records, and lists every score that changed for students graded again.
 
-The secret stays in this process: tasks carry per-exercise seeds
+Then the course gradebook and the LMS import files (:mod:`~genolearn.grading.lms`) are rebuilt
+from every chapter's records. The secret stays in this process: tasks carry per-exercise seeds
 (:func:`~genolearn.grading.seeds.student_seed`), records only the secret's fingerprint.
 """
 
@@ -24,7 +28,7 @@ import fcntl
 import functools
 import hashlib
 import os
-import sys
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,14 +36,18 @@ from typing import Any
 
 from genolearn._validation import check_int, describe
 from genolearn.exercises import Exercise, all_exercises
+from genolearn.grading import course, lms
 from genolearn.grading import gradebook as gb
 from genolearn.grading import records as rec
+from genolearn.grading.batch import Batch, GradeRun
 from genolearn.grading.limits import Limits
+from genolearn.grading.lms import read_class_list
+from genolearn.grading.locate import Layout, read_layout
 from genolearn.grading.seeds import secret_fingerprint, student_seed
 from genolearn.grading.submissions import Submission, find_submissions, read_notebook_bytes
-from genolearn.grading.task import GradeTask, checks_version, grade
+from genolearn.grading.task import GradeTask, checks_version
 
-__all__ = ["GradeRun", "default_limits", "grade_class", "released_notebook_names"]
+__all__ = ["CourseRun", "GradeRun", "default_limits", "grade_class", "released_notebook_names"]
 
 #: Chapters whose checks and notebooks import torch, which reserves ~600 MB of address space.
 TORCH_CHAPTERS = frozenset({5})
@@ -79,26 +87,21 @@ def released_notebook_names(exercises: Iterable[Exercise]) -> list[str]:
 
 
 @dataclass
-class GradeRun:
-    """What :func:`grade_class` did.
-
-    ``graded`` and ``reused`` are student ids; ``changes`` lists ``(student, exercise, old,
-    new)`` for students graded again whose score changed; ``errors`` maps students the grader
-    could not grade (not their fault: they have no record and are retried next run) to why;
-    ``warnings`` and ``ignored`` are for the instructor.
-    """
+class CourseRun:
+    """What :func:`grade_class` did: one :class:`~genolearn.grading.batch.GradeRun` per chapter
+    graded (``run[2]`` is chapter 2's), and the course-level ``warnings`` (migration, records
+    that could not be read)."""
 
     out: Path
-    students: list[str] = field(default_factory=list)
-    graded: list[str] = field(default_factory=list)
-    reused: list[str] = field(default_factory=list)
-    changes: list[tuple[str, str, float | None, float | None]] = field(default_factory=list)
-    errors: dict[str, str] = field(default_factory=dict)
+    runs: dict[int, GradeRun] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
-    ignored: list[tuple[str, str]] = field(default_factory=list)
+
+    def __getitem__(self, chapter: int) -> GradeRun:
+        return self.runs[chapter]
 
     @property
     def gradebook(self) -> Path:
+        """``OUT/gradebook.csv``: the course gradebook."""
         return self.out / "gradebook.csv"
 
 
@@ -138,23 +141,6 @@ def _task(
     )
 
 
-def _expect(task: GradeTask, exercises: list[Exercise]) -> dict[str, Any]:
-    return {
-        "student": task.student,
-        "submission_sha256": task.sha256,
-        "secret_fingerprint": task.secret_fingerprint,
-        "exercises": [(ex.id, ex.points) for ex in exercises],
-    }
-
-
-def _matches(record: dict, expect: dict[str, Any]) -> bool:
-    try:
-        rec.parse_record(rec.dump_record(record), expect=expect)
-    except rec.RecordError:
-        return False
-    return True
-
-
 def _runner(tasks: list[tuple[str, str]], workers: int, scheduler: str | None):
     from genolearn.grading.distributed import run_dask, run_local
 
@@ -189,6 +175,38 @@ def _check_regrade(regrade: str | None, students: list[str], where: Any) -> str 
     return sid
 
 
+def _scan(submissions, out: Path, chapter: int, exercises, limits: Limits):
+    """The chapter's submissions, the layout of each notebook (read, never run) and the
+    notebook names released for the chapter."""
+    names = released_notebook_names(exercises)
+    scan = find_submissions(submissions, notebook_names=names, exclude=[out])
+    layouts: dict[str, Layout | None] = {}
+    for sub in scan.submissions:
+        if sub.path is not None:
+            try:
+                layouts[sub.student] = read_layout(
+                    read_notebook_bytes(sub.path, limits.max_notebook_bytes)
+                )
+            except OSError:
+                layouts[sub.student] = None
+    return scan, layouts, names
+
+
+def _refuse_wrong_chapter(chapter: int, layouts: dict[str, Layout | None], where: Any) -> None:
+    """Refuse a run where most notebooks look like another chapter: --chapter is wrong."""
+    wrong = {s: lay.looks_like(chapter) for s, lay in layouts.items() if lay is not None}
+    wrong = {s: c for s, c in wrong.items() if c is not None}
+    readable = sum(lay is not None for lay in layouts.values())
+    if wrong and 2 * len(wrong) > readable:
+        common = Counter(wrong.values()).most_common(1)[0][0]
+        shown = ", ".join(f"{s}: chapter {c}" for s, c in sorted(wrong.items())[:5])
+        raise ValueError(
+            f"--chapter {chapter}: {len(wrong)} of {readable} notebooks in {where} look like "
+            f"another chapter ({shown}{' …' if len(wrong) > 5 else ''}); did you mean "
+            f"--chapter {common}? Nothing was graded."
+        )
+
+
 def grade_class(
     submissions: str | os.PathLike[str],
     out: str | os.PathLike[str],
@@ -200,21 +218,28 @@ def grade_class(
     scheduler: str | None = None,
     regrade: str | None = None,
     progress: bool = False,
-) -> GradeRun:
-    """Grade every submission in ``submissions`` on the exercises of ``chapters`` into ``out``.
+    class_list: str | os.PathLike[str] | None = None,
+) -> CourseRun:
+    """Grade every submission in ``submissions`` on the exercises of each of ``chapters``
+    into the course folder ``out`` (layout: :mod:`~genolearn.grading.course`).
+
+    Each chapter is graded on its own records; a notebook that looks like another chapter is
+    not run and gets the status ``"wrong chapter"``, and a run where most do is refused.
+    Afterwards the course gradebook and the LMS files are rebuilt from every chapter's records.
 
     Args:
         regrade: ``None`` (reuse up-to-date records), ``"all"``, or one student's id or name.
         workers: local worker processes (default: the CPUs this process may use).
         scheduler: a Dask scheduler address; tasks then run on that cluster instead.
         progress: show a progress bar on stderr.
+        class_list: a CSV mapping student ids to LMS identities (:mod:`~genolearn.grading.lms`).
 
     Raises:
         ValueError, FileNotFoundError: bad arguments (the message names the argument).
     """
     chapters = _check_chapters(chapters)
-    exercises = [ex for ch in chapters for ex in all_exercises(ch)]
-    empty = [ch for ch in chapters if not any(ex.chapter == ch for ex in exercises)]
+    by_chapter = {ch: all_exercises(ch) for ch in chapters}
+    empty = [ch for ch, exs in by_chapter.items() if not exs]
     if empty:
         have = sorted({ex.chapter for ex in all_exercises()})
         raise ValueError(
@@ -226,114 +251,64 @@ def grade_class(
         raise TypeError(f"limits must be a Limits, but got {describe(limits)}")
     workers = len(os.sched_getaffinity(0)) if workers is None else workers
     workers = check_int(workers, "--workers", low=1)
+    people = None if class_list is None else read_class_list(class_list)
     out = Path(out)
-    scan = find_submissions(
-        submissions, notebook_names=released_notebook_names(exercises), exclude=[out]
-    )
-    if not scan.submissions:
-        skipped = "".join(f"; skipped {n} ({why})" for n, why in scan.ignored)
-        raise ValueError(f"SUBMISSIONS: found no submissions in {submissions}{skipped}")
-    students = [s.student for s in scan.submissions]
-    regrade = _check_regrade(regrade, students, submissions)
+    scans = {ch: _scan(submissions, out, ch, by_chapter[ch], limits) for ch in chapters}
+    for ch, (scan, layouts, _) in scans.items():
+        if not scan.submissions:
+            skipped = "".join(f"; skipped {n} ({why})" for n, why in scan.ignored)
+            raise ValueError(f"SUBMISSIONS: found no submissions in {submissions}{skipped}")
+        _refuse_wrong_chapter(ch, layouts, submissions)
+    everyone = sorted({s.student for scan, _, _ in scans.values() for s in scan.submissions})
+    regrade = _check_regrade(regrade, everyone, submissions)
     secret = secret.encode() if isinstance(secret, str) else secret
     lock = _lock(out)
     try:
-        run = GradeRun(out, students=students, ignored=list(scan.ignored))
+        result = CourseRun(out)
+        migrated = course.migrate_old_layout(out)
+        if migrated:
+            result.warnings.append(
+                f"moved the records of the single-chapter layout into records/chNN/ "
+                f"(chapter {', '.join(map(str, migrated))}); their feedback is rebuilt there"
+            )
+            for ch in migrated:
+                if ch not in chapters:
+                    _rebuild_chapter(out, ch)
         runner = functools.partial(_runner, workers=workers, scheduler=scheduler)
-        _Batch(run, exercises, limits).grade(scan.submissions, secret, regrade, progress, runner)
+        for ch, (scan, layouts, names) in scans.items():
+            exercises = by_chapter[ch]
+            students = [s.student for s in scan.submissions]
+            run = GradeRun(out, ch, students=students, ignored=list(scan.ignored))
+            version = checks_version(exercises)
+            tasks = [_task(s, exercises, secret, version, limits) for s in scan.submissions]
+            batch = Batch(run, exercises, limits, layouts, names)
+            batch.grade(tasks, regrade if regrade != "all" else "all", progress, runner)
+            result.runs[ch] = run
+        _write_course(out, people, result)
     finally:
         os.close(lock)
-    return run
+    return result
 
 
-class _Batch:
-    """One run's bookkeeping: which records are reused, which arrive, what is written."""
+def _rebuild_chapter(out: Path, chapter: int) -> None:
+    """Rebuild a chapter's outputs from its records alone (after a migration)."""
+    from genolearn.grading.report import write_report
 
-    def __init__(self, run: GradeRun, exercises: list[Exercise], limits: Limits):
-        self.run, self.exercises, self.limits = run, exercises, limits
-        self.version = checks_version(exercises)
-        self.records_dir = run.out / "records"
-        self.records_dir.mkdir(parents=True, exist_ok=True)
-        for folder in (self.records_dir, run.out, run.out / "feedback"):  # left by a kill
-            rec.remove_temporary_files(folder)
-        self.old, problems = rec.load_records(self.records_dir)
-        run.warnings += [f"ignored the unreadable record {p}" for p in problems]
-        self.current: dict[str, dict] = {}
-        self.expects: dict[str, dict] = {}
+    records, _ = rec.load_records(course.records_dir(out, chapter))
+    exercises = all_exercises(chapter)
+    for record in records.values():
+        record.setdefault("chapter", chapter)
+    students = sorted(records)
+    course.write_roster(out, chapter, students, {})
+    folder = course.chapter_dir(out, chapter)
+    gb.write_outputs(folder, records, students, [ex.id for ex in exercises], {})
+    write_report([records[s] for s in students], exercises, folder)
 
-    def grade(self, submissions, secret, regrade, progress, runner) -> None:
-        from tqdm import tqdm
 
-        run, tasks = self.run, []
-        for sub in submissions:
-            task = _task(sub, self.exercises, secret, self.version, self.limits)
-            expect = _expect(task, self.exercises)
-            self.expects[sub.student] = expect | {"checks_version": self.version}
-            record = self.old.get(sub.student)
-            forced = regrade in ("all", sub.student)
-            if record is not None and not forced and _matches(record, expect):
-                self.current[sub.student] = record
-                run.reused.append(sub.student)
-            else:
-                tasks.append(task)
-        self._warn_stale()
-        with tqdm(total=len(tasks), unit="student", file=sys.stderr, disable=not progress) as bar:
-            remote = []
-            for task in tasks:
-                if task.notebook is None:  # no student code to run: graded right here
-                    try:
-                        self.accept(task.student, rec.dump_record(grade(task)))
-                    except Exception as exc:  # a bug in a check; not the student's fault
-                        self.accept(task.student, exc)
-                    bar.update()
-                else:
-                    remote.append((task.student, task.to_json()))
-            for student, result in runner(remote):
-                self.accept(student, result)
-                bar.update()
-        self.finish()
-
-    def accept(self, student: str, result: str | BaseException) -> None:
-        """Validate one student's record and write it atomically, before taking the next."""
-        if isinstance(result, BaseException):
-            self.run.errors[student] = f"{type(result).__name__}: {result}"
-            return
-        try:
-            record = rec.parse_record(result, expect=self.expects[student])
-        except rec.RecordError as exc:
-            self.run.errors[student] = f"rejected the record sent back: {exc}"
-            return
-        rec.write_atomic(self.records_dir / f"{student}.json", rec.dump_record(record))
-        self.current[student] = record
-        self.run.graded.append(student)
-
-    def _warn_stale(self) -> None:
-        stale = sorted(
-            s for s in self.run.reused if self.current[s]["checks_version"] != self.version
-        )
-        if stale:
-            more = " …" if len(stale) > 5 else ""
-            self.run.warnings.append(
-                f"{len(stale)} record(s) were made by another version of the checks "
-                f"({', '.join(stale[:5])}{more}); run with --regrade all to grade them again"
-            )
-
-    def finish(self) -> None:
-        from genolearn.grading.report import write_report
-
-        run = self.run
-        run.graded.sort()
-        regraded = {s: self.old[s] for s in run.graded if s in self.old}
-        run.changes = gb.grade_changes(regraded, self.current)
-        ids = [ex.id for ex in self.exercises]
-        missing = dict.fromkeys(run.errors, "not graded")
-        gb.write_outputs(run.out, self.current, run.students, ids, missing)
-        write_report(
-            [self.current[s] for s in run.students if s in self.current], self.exercises, run.out
-        )
-        absent = sorted(set(self.old) - set(run.students))
-        if absent:
-            run.warnings.append(
-                f"kept the records of {len(absent)} student(s) no longer in SUBMISSIONS, left "
-                f"out of the gradebook: {', '.join(absent[:10])}"
-            )
+def _write_course(out: Path, people, result: CourseRun) -> None:
+    """The course gradebook and the LMS files, from every chapter's records."""
+    table, problems = course.course_table(out)
+    result.warnings += [f"left out of the course gradebook: {p}" for p in problems]
+    rec.write_atomic(out / "gradebook.csv", course.course_csv(table))
+    rec.write_atomic(out / "canvas.csv", lms.canvas_csv(table, people))
+    rec.write_atomic(out / "moodle.csv", lms.moodle_csv(table, people))

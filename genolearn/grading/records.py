@@ -15,6 +15,10 @@ it is read back::
                     "case_set": "…", "case": "|z| up to 1000", "input": "…", "expected": "…",
                     "got": "…", "problem": "…", "hint": "…", "diagnosis": "…", …}, …]}
 
+The coordinator adds where each exercise sits in the notebook as the learner sees it
+(``"cell"``: its code cell, counting code cells only) and the ``"chapter"`` graded; records live
+in ``OUT/records/chNN/`` (:mod:`~genolearn.grading.course`).
+
 ``submission_sha256`` is the hash of the bytes graded, ``secret_fingerprint`` names the secret
 (:func:`~genolearn.grading.seeds.secret_fingerprint`) and ``checks_version`` the checks
 (:func:`~genolearn.grading.task.checks_version`); the secret itself is never stored.
@@ -44,7 +48,7 @@ __all__ = [
 ]
 
 RECORD_FORMAT = "genolearn-grade-record/1"
-STUDENT_STATUSES = ("graded", "invalid notebook", "submission problem")
+STUDENT_STATUSES = ("graded", "invalid notebook", "submission problem", "wrong chapter")
 EXERCISE_STATUSES = (
     "passed",
     "failed",
@@ -57,6 +61,7 @@ EXERCISE_STATUSES = (
     "not found",
     "invalid notebook",
     "no submission",
+    "wrong chapter",
 )
 _TEXT = {"type": "string", "maxLength": 20_000}
 _SCORE = {"type": "number", "minimum": 0}
@@ -93,6 +98,7 @@ _EXERCISE = {
         "n_passed": {"type": "integer", "minimum": 0},
         "case_set": {"type": "string", "pattern": "^[0-9a-f]{12}$"},
         "case_number": {"type": ["integer", "null"], "minimum": 1},
+        "cell": {"type": ["integer", "null"], "minimum": 1},  # optional: the code cell
         **{k: _TEXT for k in ("case", "input", "expected", "got", "reason", "problem")},
         **{k: _TEXT for k in ("hint", "diagnosis", "review")},
     },
@@ -129,6 +135,7 @@ RECORD_SCHEMA: dict[str, Any] = {
         "review": {"type": "array", "items": _TEXT, "maxItems": 1000},
         "notes": {"type": "array", "items": _TEXT, "maxItems": 100},
         "exercises": {"type": "array", "items": _EXERCISE, "maxItems": 1000},
+        "chapter": {"type": "integer", "minimum": 0},  # optional: set by the coordinator
     },
 }
 _MAX_RECORD_BYTES = 16 * 2**20

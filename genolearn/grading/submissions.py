@@ -7,11 +7,13 @@ Two layouts are accepted, mixed freely:
   expected; if there are several and exactly one has the released notebook's name
   (``neuron.ipynb``), that one is graded, otherwise the student is told which ones were found.
 
-Every entry becomes a :class:`Submission`: either a notebook to grade, or a ``problem`` written
-for the student (two notebooks, an empty folder, a file that is not a notebook, a symbolic
-link) so they still get a gradebook row and feedback. Hidden entries (``.DS_Store``,
-``.ipynb_checkpoints``) and archive debris (``__MACOSX``) are skipped and listed in
-:attr:`Scan.ignored`. Student ids are made safe for file names by :func:`student_id`.
+Every notebook and every folder becomes a :class:`Submission`: either a notebook to grade, or a
+``problem`` written for the student (two notebooks, an empty folder, a folder without a
+notebook, a symbolic link) so they still get a gradebook row and feedback. Files beside the
+submissions that are not notebooks (``README.txt``, ``grades.xlsx``), hidden entries
+(``.DS_Store``, ``.ipynb_checkpoints``) and archive debris (``__MACOSX``) are not students: they
+are skipped and listed in :attr:`Scan.ignored` (the command line warns about the first kind).
+Student ids are made safe for file names by :func:`student_id`.
 """
 
 from __future__ import annotations
@@ -26,11 +28,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Scan", "Submission", "find_submissions", "read_notebook_bytes", "student_id"]
+__all__ = [
+    "NOT_A_NOTEBOOK",
+    "Scan",
+    "Submission",
+    "find_submissions",
+    "read_notebook_bytes",
+    "student_id",
+]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _SKIPPED_NAMES = {"__MACOSX": "macOS archive metadata", "__pycache__": "Python cache"}
 _MAX_ID = 64
+#: Why a file beside the submissions that is not a notebook (README.txt) was skipped.
+NOT_A_NOTEBOOK = "not a Jupyter notebook (.ipynb), so not a submission"
 
 
 def student_id(name: str) -> str:
@@ -180,21 +191,19 @@ def find_submissions(
             scan.ignored.append((entry.name, reason))
             continue
         mode = entry.stat(follow_symlinks=False).st_mode
+        if not stat.S_ISDIR(mode) and not _is_notebook(entry.name):
+            scan.ignored.append((entry.name, NOT_A_NOTEBOOK))  # README.txt is not a student
+            continue
         if stat.S_ISDIR(mode):
             sid = student_id(entry.name)
             sub = _in_folder(sid, Path(entry.path), entry.name + "/", names)
         else:
-            notebook = _is_notebook(entry.name)
-            stem = entry.name[: -len(".ipynb")] if notebook else Path(entry.name).stem
-            sid = student_id(stem)
+            sid = student_id(entry.name[: -len(".ipynb")])
             if stat.S_ISLNK(mode):
                 problem = f"{entry.name} is a symbolic link; submit the notebook file itself"
                 sub = Submission(sid, entry.name, problem=problem)
             elif not stat.S_ISREG(mode):
                 sub = Submission(sid, entry.name, problem=f"{entry.name} is not a regular file")
-            elif not notebook:
-                problem = f"{entry.name} is not a Jupyter notebook (.ipynb); submit your notebook"
-                sub = Submission(sid, entry.name, problem=problem)
             else:
                 sub = Submission(sid, entry.name, Path(entry.path))
         found.setdefault(sid.casefold(), []).append(sub)

@@ -110,7 +110,12 @@ def build_class(folder: Path, students: list[Student]) -> Path:
 
 def released() -> nbformat.NotebookNode:
     """The student notebook released from the source notebook (stubs only)."""
-    return release_source(nbformat.read(SOURCE, as_version=4), SOURCE.name)[0]
+    from genolearn.grading.book import find_book
+
+    book = find_book(SOURCE.parent)
+    doc = SOURCE.relative_to(book.root).with_suffix("").as_posix()
+    nb = nbformat.read(SOURCE, as_version=4)
+    return release_source(nb, SOURCE.name, book=book, doc=doc, directory=SOURCE.parent)[0]
 
 
 def source_notebook() -> nbformat.NotebookNode:

@@ -17,7 +17,8 @@ pytestmark = pytest.mark.grading
 def setup(tmp_path):
     subs = tmp_path / "subs"
     subs.mkdir()
-    (subs / "eve.py").write_text("print('not a notebook')")  # graded without a sandbox
+    (subs / "eve").mkdir()
+    (subs / "eve" / "answer.py").write_text("print(1)")  # a problem: graded without a sandbox
     secret = tmp_path / "secret.txt"
     secret.write_text("s3cret\n")
     secret.chmod(0o600)
@@ -91,16 +92,19 @@ def test_a_run_prints_a_summary_and_writes_the_outputs(setup, capsys):
     (tmp_path / "secret.txt").chmod(0o644)
     code, out, err = run(argv, capsys)
     assert code == 0
-    assert "1 students: 1 graded, 0 up to date ->" in out and "gradebook.csv" in out
+    assert "chapter 1: 1 students: 1 graded, 0 up to date ->" in out
+    assert f"course gradebook: {tmp_path / 'out' / 'gradebook.csv'}" in out
     assert "readable by other users" in err
-    gradebook = (tmp_path / "out" / "gradebook.csv").read_text().splitlines()
+    gradebook = (tmp_path / "out" / "ch01" / "gradebook.csv").read_text().splitlines()
     assert gradebook[1] == "eve,0,0,0,0,0,0,10,submission problem,"
-    feedback = json.loads((tmp_path / "out" / "feedback" / "eve.json").read_text())
-    assert feedback["reason"] == "eve.py is not a Jupyter notebook (.ipynb); submit your notebook"
-    for name in ("report.html", "report.png", "records/eve.json"):
+    feedback = json.loads((tmp_path / "out" / "ch01" / "feedback" / "eve.json").read_text())
+    assert feedback["reason"] == (
+        "found no notebook (.ipynb) in eve/ (it holds answer.py); submit your Jupyter notebook"
+    )
+    for name in ("ch01/report.html", "ch01/report.png", "records/ch01/eve.json", "canvas.csv"):
         assert (tmp_path / "out" / name).is_file()
     code, out, _ = run([*argv, "--regrade", "eve"], capsys)
-    assert code == 0 and "no grade changed" in out and "1 graded, 0 up to date" in out
+    assert code == 0 and "chapter 1: no grade changed" in out and "1 graded, 0 up to" in out
 
 
 def test_regrade_prints_what_changed(tmp_path, capsys):
@@ -118,7 +122,7 @@ def test_regrade_prints_what_changed(tmp_path, capsys):
     code, out, _ = run(argv, capsys)
     assert code == 0
     assert out.splitlines()[:3] == [
-        "grade changes (student, exercise, old -> new):",
+        "chapter 1: grade changes (student, exercise, old -> new):",
         "  amy  ch1.sigmoid  0 -> 2",
         "  amy  ch1.sigmoid_derivative  0 -> 1",
     ]

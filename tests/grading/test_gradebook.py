@@ -43,7 +43,7 @@ def test_feedback_is_for_the_student():
     rec = record(passed=["ch1.sigmoid"], review=["ch1.sigmoid"])
     data = feedback(rec)
     assert "secret_fingerprint" not in data and "checks_version" not in data
-    assert list(data)[:4] == ["student", "source", "submission_sha256", "status"]
+    assert list(data)[:5] == ["student", "chapter", "source", "submission_sha256", "status"]
     sigmoid, forward = data["exercises"][1], data["exercises"][0]
     assert sigmoid["text"].startswith("✔ ch1.sigmoid") and "review:" in sigmoid["text"]
     assert forward["text"].startswith("✘ ch1.neuron_forward") and "no submission" in forward["text"]
@@ -66,10 +66,13 @@ def test_grade_changes():
 
 def test_write_outputs_keeps_the_feedback_folder_in_step(tmp_path):
     (tmp_path / "feedback").mkdir()
-    (tmp_path / "feedback" / "gone.json").write_text("{}")  # a student no longer graded
+    for name in ("gone.json", "gone.html", "gone.md"):  # a student no longer graded
+        (tmp_path / "feedback" / name).write_text("{}")
     records = {"amy": record("amy"), "bob": record("bob")}
     write_outputs(tmp_path, records, ["amy", "bob", "cid"], IDS, {"cid": "not graded"})
-    assert sorted(p.name for p in (tmp_path / "feedback").iterdir()) == ["amy.json", "bob.json"]
+    assert sorted(p.name for p in (tmp_path / "feedback").iterdir()) == [
+        f"{s}.{x}" for s in ("amy", "bob") for x in ("html", "json", "md")
+    ]
     assert (tmp_path / "gradebook.csv").read_text() == gradebook_csv(
         records.values(), IDS, missing={"cid": "not graded"}
     )

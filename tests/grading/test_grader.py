@@ -196,10 +196,9 @@ def graded(tmp_path_factory):
     """The class, graded once: ``(submissions folder, output folder, GradeRun, records)``."""
     root = tmp_path_factory.mktemp("class")
     subs = build_class(root / "submissions", STUDENTS)
-    run = grade_class(subs, root / "out", chapters=[1], secret=SECRET, limits=LIMITS, workers=2)
-    records = {
-        p.stem: json.loads(p.read_text()) for p in sorted((root / "out" / "records").glob("*.json"))
-    }
+    run = grade_class(subs, root / "out", chapters=[1], secret=SECRET, limits=LIMITS, workers=2)[1]
+    folder = root / "out" / "records" / "ch01"
+    records = {p.stem: json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))}
     return subs, root / "out", run, records
 
 
@@ -224,7 +223,7 @@ def test_the_batch_finished_with_every_student(graded):
     _, out, run, records = graded
     assert not run.errors and not run.reused and not run.changes
     assert sorted(records) == sorted(s.name for s in STUDENTS) == run.students == run.graded
-    lines = (out / "gradebook.csv").read_text().splitlines()
+    lines = (out / "ch01" / "gradebook.csv").read_text().splitlines()
     assert lines[0] == "student," + ",".join(IDS) + ",total,max,status,review"
     assert [ln.split(",")[0] for ln in lines[1:]] == sorted(records)
 
@@ -239,7 +238,9 @@ def test_review_flags(graded):
     flagged = {s for s, r in records.items() if r["review"]}
     assert flagged == {"forbidden", "forger"}
     row = next(
-        ln for ln in (graded[1] / "gradebook.csv").read_text().splitlines() if "forbidden" in ln
+        ln
+        for ln in (graded[1] / "ch01" / "gradebook.csv").read_text().splitlines()
+        if "forbidden" in ln
     )
     assert row.endswith(",10,10,graded,forbidden: ch1.sigmoid; forbidden: ch1.sigmoid_derivative")
 
@@ -256,14 +257,14 @@ def test_feedback_files_hold_no_secret_and_no_more_than_shown(graded):
         if path.is_file():
             data = path.read_bytes()
             assert SECRET not in data and SECRET.hex().encode() not in data, path
-    feedback = json.loads((out / "feedback" / "shape.json").read_text())
+    feedback = json.loads((out / "ch01" / "feedback" / "shape.json").read_text())
     assert "secret_fingerprint" not in feedback and "checks_version" not in feedback
     forward = feedback["exercises"][0]
     assert forward["status"] == "failed" and forward["case_number"] == 1
     assert forward["case"] == "one example, no bias"
     assert "expected shape (1,), got shape (1, 1)" in forward["text"]
     assert forward["hint"].startswith("an extra axis of length 1")
-    assert sorted(p.stem for p in (out / "feedback").glob("*.json")) == sorted(records)
+    assert sorted(p.stem for p in (out / "ch01" / "feedback").glob("*.json")) == sorted(records)
 
 
 def test_hidden_cases_differ_between_students_and_replay_on_appeal(graded):
@@ -280,9 +281,9 @@ def test_hidden_cases_differ_between_students_and_replay_on_appeal(graded):
 
 def test_class_report(graded):
     out = graded[1]
-    html = (out / "report.html").read_text()
+    html = (out / "ch01" / "report.html").read_text()
     assert "19 students" in html and "no activation (2)" in html
-    assert (out / "report.png").read_bytes()[:4] == b"\x89PNG"
+    assert (out / "ch01" / "report.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_resume_and_regrade(tmp_path):
@@ -298,7 +299,7 @@ def test_resume_and_regrade(tmp_path):
     out = tmp_path / "out"
 
     def grade(**kw):
-        return grade_class(subs, out, chapters=[1], secret=SECRET, limits=LIMITS, **kw)
+        return grade_class(subs, out, chapters=[1], secret=SECRET, limits=LIMITS, **kw)[1]
 
     first = grade()
     assert first.graded == ["amy", "bob"]
@@ -312,7 +313,7 @@ def test_resume_and_regrade(tmp_path):
         ("bob", "ch1.sigmoid_derivative", 0.0, 1.0),
     ]
     # A record made by an older, stricter check: same submission, lower score.
-    path = out / "records" / "amy.json"
+    path = out / "records" / "ch01" / "amy.json"
     record = json.loads(path.read_text())
     record["exercises"][1].update(score=0.0, status="failed", case_number=1, problem="strict")
     record["score"] = 8.0
@@ -330,11 +331,13 @@ def test_resume_and_regrade(tmp_path):
 def test_a_sandbox_that_cannot_start_records_nothing_and_is_retried(tmp_path):
     subs = build_class(tmp_path / "subs", [Student("amy", lean_notebook())])
     broken = Limits(memory_bytes=2**26)  # too little for Python itself to start
-    run = grade_class(subs, tmp_path / "out", chapters=[1], secret=SECRET, limits=broken)
+    run = grade_class(subs, tmp_path / "out", chapters=[1], secret=SECRET, limits=broken)[1]
     assert list(run.errors) == ["amy"] and "failed to start" in run.errors["amy"]
-    assert not list((tmp_path / "out" / "records").iterdir())
+    assert not list((tmp_path / "out" / "records" / "ch01").iterdir())
     assert "amy,,,,,,,,not graded,grader error" in run.gradebook.read_text()
-    retry = grade_class(subs, tmp_path / "out", chapters=[1], secret=SECRET, limits=LIMITS)
+    course = (tmp_path / "out" / "gradebook.csv").read_text()
+    assert "amy,,,,,,,not graded,0,10," in course
+    retry = grade_class(subs, tmp_path / "out", chapters=[1], secret=SECRET, limits=LIMITS)[1]
     assert retry.graded == ["amy"] and "amy,2,2,1,2,3,10,10,graded," in retry.gradebook.read_text()
 
 
@@ -368,7 +371,7 @@ def test_sigkill_mid_batch_then_resume_gives_the_same_gradebook(graded, tmp_path
     out = tmp_path / "out"
     command += ["grade", str(subs), "--chapter", "1", "-o", str(out), "--secret-file", str(secret)]
     command += ["--call-timeout", "2", "--memory", "768", "--submission-timeout", "60", "--quiet"]
-    records = out / "records"
+    records = out / "records" / "ch01"
 
     killed = subprocess.Popen([*command, "--workers", "1"], stdout=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
@@ -391,7 +394,8 @@ def test_sigkill_mid_batch_then_resume_gives_the_same_gradebook(graded, tmp_path
     )
     assert resumed.returncode == 0, resumed.stderr
     assert f"{len(STUDENTS) - done} graded, {done} up to date" in resumed.stdout
-    assert (out / "gradebook.csv").read_bytes() == (reference / "gradebook.csv").read_bytes()
+    for name in ("gradebook.csv", "ch01/gradebook.csv", "canvas.csv", "moodle.csv"):
+        assert (out / name).read_bytes() == (reference / name).read_bytes(), name
     for path in sorted((reference / "records").glob("*.json")):
         assert (records / path.name).read_bytes() == path.read_bytes(), path.name
     assert not [p for p in records.iterdir() if p.name.startswith(".")]
@@ -409,7 +413,7 @@ def test_a_second_grader_on_the_same_output_folder_is_refused(tmp_path):
     finally:
         os.close(held)
     run = grade_class(subs, tmp_path / "out", chapters=[1], secret=SECRET, limits=LIMITS)
-    assert run.graded == ["amy"]
+    assert run[1].graded == ["amy"]
 
 
 def test_limits_and_notebook_names_per_chapter():
@@ -424,28 +428,37 @@ def test_limits_and_notebook_names_per_chapter():
         3,
         30,
     )
-    assert released_notebook_names(all_exercises(1)) == ["neuron.ipynb"]
+    assert "neuron.ipynb" in released_notebook_names(all_exercises(1))
 
 
 def test_records_from_other_checks_are_kept_with_a_warning_and_a_new_secret_regrades(tmp_path):
     subs = tmp_path / "subs"
-    subs.mkdir()
-    (subs / "eve.py").write_text("print('no notebook')")  # graded without a sandbox
+    (subs / "eve").mkdir(parents=True)
+    (subs / "eve" / "answer.py").write_text("print('no notebook')")  # graded without a sandbox
     out = tmp_path / "out"
-    assert grade_class(subs, out, chapters=[1], secret=SECRET).graded == ["eve"]
-    path = out / "records" / "eve.json"
+
+    def grade(secret=SECRET):
+        return grade_class(subs, out, chapters=[1], secret=secret)[1]
+
+    assert grade().graded == ["eve"]
+    path = out / "records" / "ch01" / "eve.json"
     record = json.loads(path.read_text())
     record["checks_version"] = "0" * 16
     path.write_text(json.dumps(record))
-    kept = grade_class(subs, out, chapters=[1], secret=SECRET)
+    kept = grade()
     assert kept.reused == ["eve"] and "made by another version of the checks (eve)" in str(
         kept.warnings
     )
-    assert grade_class(subs, out, chapters=[1], secret=b"new secret").graded == ["eve"]
-    (out / "records" / ".eve.json.abc.tmp").write_text("{")  # left by a killed writer
-    (subs / "eve.py").unlink()
-    (subs / "fay.py").write_text("")
-    moved = grade_class(subs, out, chapters=[1], secret=SECRET)
+    assert grade(b"new secret").graded == ["eve"]
+    (out / "records" / "ch01" / ".eve.json.abc.tmp").write_text("{")  # left by a killed writer
+    shutil.rmtree(subs / "eve")
+    (subs / "fay").mkdir()
+    moved = grade()
     assert moved.graded == ["fay"] and "no longer in SUBMISSIONS" in str(moved.warnings)
-    assert sorted(p.name for p in (out / "records").iterdir()) == ["eve.json", "fay.json"]
-    assert [p.name for p in (out / "feedback").iterdir()] == ["fay.json"]
+    assert sorted(p.name for p in (out / "records" / "ch01").iterdir()) == ["eve.json", "fay.json"]
+    feedback = sorted(p.name for p in (out / "ch01" / "feedback").iterdir())
+    assert feedback == ["fay.html", "fay.json", "fay.md"]
+    assert [ln.split(",")[0] for ln in (out / "gradebook.csv").read_text().splitlines()] == [
+        "student",
+        "fay",
+    ]

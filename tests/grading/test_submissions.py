@@ -9,7 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from genolearn.grading.submissions import find_submissions, read_notebook_bytes, student_id
+from genolearn.grading.submissions import (
+    NOT_A_NOTEBOOK,
+    find_submissions,
+    read_notebook_bytes,
+    student_id,
+)
 
 pytestmark = pytest.mark.grading
 
@@ -61,7 +66,8 @@ def test_empty_folder_non_notebooks_and_hidden_files(tmp_path):
             "pyonly/answer.py": "x = 1",
             "pyonly/.hidden.ipynb": NB,
             "hidden/.ipynb_checkpoints/n-checkpoint.ipynb": NB,
-            "frank.py": "print(1)",
+            "frank.py": "print(1)",  # a file that is not a notebook is not a student
+            "README.txt": "Submissions for chapter 1",
             ".DS_Store": "",
             "__MACOSX/alice.ipynb": NB,
         },
@@ -74,11 +80,13 @@ def test_empty_folder_non_notebooks_and_hidden_files(tmp_path):
     assert scan["pyonly"].problem == (
         "found no notebook (.ipynb) in pyonly/ (it holds answer.py); submit your Jupyter notebook"
     )
-    assert (
-        scan["frank"].problem == "frank.py is not a Jupyter notebook (.ipynb); submit your notebook"
-    )
-    assert scan.ignored == [(".DS_Store", "hidden"), ("__MACOSX", "macOS archive metadata")]
-    assert [s.student for s in scan.submissions] == ["empty", "frank", "hidden", "pyonly"]
+    assert scan.ignored == [
+        (".DS_Store", "hidden"),
+        ("README.txt", NOT_A_NOTEBOOK),
+        ("__MACOSX", "macOS archive metadata"),
+        ("frank.py", NOT_A_NOTEBOOK),
+    ]
+    assert [s.student for s in scan.submissions] == ["empty", "hidden", "pyonly"]
 
 
 def test_symbolic_links_are_not_followed(tmp_path):
