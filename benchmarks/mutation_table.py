@@ -24,8 +24,7 @@ from pathlib import Path
 
 from machine import describe
 
-from genolearn.exercises import all_exercises, get_exercise
-from genolearn.exercises.mutate import mutants
+from genolearn.exercises import all_exercises
 from genolearn.exercises.mutate_kill import kill_row, kill_table
 
 EQUIVALENT = Path(__file__).resolve().parent.parent / "tests/exercises/equivalent_mutants.json"
@@ -50,9 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     print(kill_table(rows))
     if args.survivors:
         for row in rows:
-            by_id = {m.id: m for m in mutants(get_exercise(row.exercise_id))}
-            for mid, seeds in row.survivors.items():
-                print(f"{mid}  passed on seeds {list(seeds)}: {by_id[mid].description}")
+            for m, seeds in row.survivors:
+                print(f"{m.id}  passed on seeds {list(seeds)}: {m.description}")
     return 0
 
 

@@ -23,6 +23,7 @@ import ast
 import copy
 import hashlib
 import inspect
+import linecache
 import textwrap
 import types
 from collections.abc import Callable
@@ -35,6 +36,8 @@ from genolearn.exercises.mutate_ops import HELPERS, node_ops
 from genolearn.exercises.registry import Exercise, all_exercises
 
 __all__ = ["Mutant", "mutants", "mutated_functions", "sample"]
+
+_ANNOTATIONS = __future__.annotations.compiler_flag  # annotations are never evaluated
 
 
 @dataclass(frozen=True)
@@ -67,11 +70,32 @@ def _source_tree(fn: Callable) -> ast.FunctionDef | None:
     fdef = tree.body[0]
     if not isinstance(fdef, ast.FunctionDef):
         return None
+    if _compiled_from_disk(fn) != fn.__code__.co_code:
+        raise RuntimeError(
+            f"the source of {fn.__module__}.{fn.__qualname__} on disk is not the code that "
+            "was imported (was the file edited since?): mutants would not be of this code"
+        )
     fdef.decorator_list = []
     body = fdef.body
     if len(body) > 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
         fdef.body = body[1:]  # the docstring
     return fdef
+
+
+def _compiled_from_disk(fn: Callable) -> bytes | None:
+    """The bytecode of ``fn`` compiled from its file as it is on disk now (the whole module,
+    as the import did: the compiler treats names bound by a module-level import specially)."""
+    filename = inspect.getsourcefile(fn)
+    lines = linecache.getlines(filename) if filename else []
+    if not lines:
+        return None
+    todo = [compile("".join(lines), filename, "exec", dont_inherit=True)]
+    while todo:
+        code = todo.pop()
+        if code.co_qualname == fn.__code__.co_qualname:
+            return code.co_code
+        todo += [c for c in code.co_consts if isinstance(c, types.CodeType)]
+    return None
 
 
 def _resolve(fn: Callable, node: ast.AST) -> Any:
@@ -161,9 +185,8 @@ def _replace(root: ast.AST, old: ast.AST, new: ast.AST | list[ast.stmt]) -> ast.
 def _compile(chain: tuple[Callable, ...], names: tuple[str, ...], fdef: ast.FunctionDef):
     fn = chain[-1]
     module = ast.fix_missing_locations(ast.Module(body=[fdef], type_ignores=[]))
-    flags = __future__.annotations.compiler_flag
     namespace = {**fn.__globals__, **HELPERS}
-    exec(compile(module, f"<mutant of {fn.__qualname__}>", "exec", flags=flags), namespace)
+    exec(compile(module, f"<mutant of {fn.__qualname__}>", "exec", flags=_ANNOTATIONS), namespace)
     new = namespace[fdef.name]
     new.__kwdefaults__ = fn.__kwdefaults__
     for parent, name in reversed(list(zip(chain[:-1], names, strict=True))):

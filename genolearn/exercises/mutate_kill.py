@@ -27,14 +27,15 @@ def passing_seeds(mutant: Mutant, seeds: Sequence[int] = (0, 1, 2)) -> tuple[int
 
 @dataclass(frozen=True)
 class KillRow:
-    """One exercise's line of the kill table; ``survivors`` maps id -> seeds that passed it."""
+    """One exercise's line of the kill table; ``survivors``: each surviving mutant with the
+    seeds on which the check accepted it."""
 
     exercise_id: str
     generated: int
     tried: int
     killed: int
     equivalent: int
-    survivors: Mapping[str, tuple[int, ...]]
+    survivors: tuple[tuple[Mutant, tuple[int, ...]], ...]
 
     @property
     def survived(self) -> int:
@@ -55,7 +56,7 @@ def kill_row(
     """
     generated = mutants(exercise)
     tried = sample(generated, limit)
-    killed, equiv, survivors = 0, 0, {}
+    killed, equiv, survivors = 0, 0, []
     for m in tried:
         passed = passing_seeds(m, seeds)
         if not passed:
@@ -63,8 +64,8 @@ def kill_row(
         elif m.id in equivalent:
             equiv += 1
         else:
-            survivors[m.id] = passed
-    return KillRow(exercise.id, len(generated), len(tried), killed, equiv, survivors)
+            survivors.append((m, passed))
+    return KillRow(exercise.id, len(generated), len(tried), killed, equiv, tuple(survivors))
 
 
 def kill_table(rows: Sequence[KillRow]) -> str:
