@@ -197,7 +197,10 @@ def _close(frame: _Frame, source: Source, base: Path | None) -> None:
         source.fences.append(content)
         source.literals.append(content)
     elif frame.name == "include" and base is not None:
-        source.extend(load_source(base / frame.argument.strip()))
+        target = base / frame.argument.strip()
+        if not target.exists():
+            raise FileNotFoundError(f"{{include}} names {frame.argument!r}: {target} not found")
+        source.extend(load_source(target))
     elif frame.name == "literalinclude" and base is not None:
         target = base / frame.argument.strip()
         if target.exists():

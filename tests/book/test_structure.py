@@ -16,6 +16,8 @@ at another build (``pages.py``).
 from __future__ import annotations
 
 import functools
+import subprocess
+import sys
 from urllib.parse import urljoin
 
 import pytest
@@ -189,31 +191,101 @@ def test_the_page_shows_its_source(doc, rule):
     require_book()
     source = source_of(doc)
     problems = RULES[rule](load_source(source), built_page(doc))
+    html = HTML / f"{doc}.html"
+    stale = (
+        f"\n(the source is newer than {html}: rebuild the book before believing this)"
+        if source.stat().st_mtime > html.stat().st_mtime
+        else ""
+    )
     assert not problems, (
         f"{doc}.html breaks rule {rule!r} (source: {source.relative_to(ROOT)}):\n  "
         + "\n  ".join(problems)
+        + stale
     )
 
 
 MATH_PAGES = [doc for doc in PAGES if load_source(source_of(doc)).math]
 
 
-@pytest.mark.parametrize("doc", MATH_PAGES)
-def test_every_math_element_is_typeset_in_the_browser(browser, server, doc):
+def untypeset_math(browser, url: str, inject: str = "") -> tuple[int, list[str]]:
+    """Open ``url``, wait for MathJax, run ``inject`` (JavaScript), and return the number of
+    ``.math`` elements in the article and the text of those without MathJax output."""
     page = browser.new_page()
     try:
-        page.goto(urljoin(server, doc + ".html"), wait_until="networkidle")
+        page.goto(url, wait_until="networkidle")
         page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise")
         page.evaluate("MathJax.startup.promise")
-        untypeset = page.evaluate(
+        if inject:
+            page.evaluate(inject)
+        return page.locator("article .math").count(), page.evaluate(
             "Array.from(document.querySelectorAll('article .math'))"
             ".filter(e => !e.querySelector('mjx-container')).map(e => e.textContent.trim())"
         )
-        total = page.locator("article .math").count()
-        assert total, f"{doc}.html: the source has math but the page has no .math element"
-        assert not untypeset, (
-            f"{doc}.html breaks rule 'math' in the browser: {len(untypeset)} of {total} .math "
-            f"elements have no MathJax output (mjx-container), e.g. {untypeset[:3]}"
-        )
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("doc", MATH_PAGES)
+def test_every_math_element_is_typeset_in_the_browser(browser, server, doc):
+    total, untypeset = untypeset_math(browser, urljoin(server, doc + ".html"))
+    assert total, f"{doc}.html: the source has math but the page has no .math element"
+    assert not untypeset, (
+        f"{doc}.html breaks rule 'math' in the browser: {len(untypeset)} of {total} .math "
+        f"elements have no MathJax output (mjx-container), e.g. {untypeset[:3]}"
+    )
+
+
+def test_the_browser_check_sees_math_that_mathjax_did_not_typeset(browser, server):
+    add = (
+        "const s = document.createElement('span'); s.className = 'math'; "
+        "s.textContent = '\\\\(x_{lost}\\\\)'; document.querySelector('article').append(s)"
+    )
+    total, untypeset = untypeset_math(browser, urljoin(server, MATH_PAGES[0] + ".html"), add)
+    assert untypeset == ["\\(x_{lost}\\)"], (total, untypeset)
+
+
+# --- the checker on real MyST + Sphinx output -------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_rules_on_pages_built_by_sphinx_and_myst(tmp_path):
+    """The Chapter 2 bug, the same with a four-backtick fence (still no fence: the info string
+    of a backtick fence cannot hold a backtick) and the colon-fence fix, built by Sphinx."""
+    fixed = CH2_BUG.replace("```{admonition}", ":::{admonition}").replace("\n```\n", "\n:::\n", 1)
+    pages = {
+        "bug": CH2_BUG,
+        "four": CH2_BUG.replace("```{admonition}", "````{admonition}").replace(
+            "\n```\n", "\n````\n", 1
+        ),
+        "fixed": fixed,
+    }
+    (tmp_path / "conf.py").write_text(
+        'extensions = ["myst_parser"]\n'
+        'myst_enable_extensions = ["amsmath", "colon_fence", "dollarmath"]\n'
+        'html_theme = "sphinx_book_theme"\n'
+    )
+    (tmp_path / "index.md").write_text("# Pages\n\n```{toctree}\nbug\nfour\nfixed\n```\n")
+    code = "```bash\n# install\nmake book\n```\n"
+    for name, text in pages.items():
+        (tmp_path / f"{name}.md").write_text(f"# Page {name}\n\n{text}\n{code}")
+    subprocess.run(
+        [sys.executable, "-m", "sphinx", "-q", "-b", "html", str(tmp_path), str(tmp_path / "out")],
+        check=True,
+        capture_output=True,
+    )
+    found = {}
+    for name in pages:
+        source = load_source(tmp_path / f"{name}.md")
+        page = parse_page((tmp_path / "out" / f"{name}.html").read_text(encoding="utf-8"))
+        found[name] = {rule: check(source, page) for rule, check in RULES.items()}
+    assert found["fixed"] == {rule: [] for rule in RULES}
+    for name in ("bug", "four"):
+        assert found[name]["headings"] == [
+            "heading 'A dense layer is a matrix product' of the source is not a heading on the page"
+        ]
+        assert "{admonition} Why x.reshape(-1) is a trap" in found[name]["markup"][0]
+        assert "a Markdown heading '## A dense layer" in found[name]["literal-blocks"][0]
+        assert found[name]["math"] == [
+            "the source has 3 math spans but the page shows 0 math elements (span.math, "
+            "div.math): 3 lost"
+        ]
