@@ -6,8 +6,25 @@ feedback do not transfer, and an appeal replays exactly the cases that were grad
 
 The seed is an HMAC-SHA256 of the student and exercise ids keyed by the secret, so it is
 stable across runs, machines and Python versions (no ``hash()`` randomization), and nobody
-without the secret can predict it. The secret itself never leaves the grader's process: tasks
-sent to workers carry seeds, and records carry only :func:`secret_fingerprint`.
+without the secret can predict it. Records carry only :func:`secret_fingerprint`.
+
+**Why tasks carry seeds, and why that is safe.** Where secrets live:
+
+* the coordinator (``genolearn grade``) reads the secret file once, closes it, keeps the bytes
+  in memory only (never in an environment variable, an argument or a file it writes) and
+  derives one seed per (student, exercise) with :func:`student_seed` (:func:`read_secret`
+  closes the file before it returns);
+* a task — sent to a freshly ``exec``-ed local worker or a Dask worker, never to a fork of
+  the coordinator — carries that student's seeds only. A seed is a one-way function of the
+  secret: it reproduces that one student's cases for that one exercise, and reveals nothing
+  about the secret or any other student's cases. A task is also small (a seed instead of
+  arrays of cases), and the worker recomputes the cases and expected values itself, so a
+  record can be replayed on appeal from the seed alone;
+* the sandbox (:mod:`~genolearn.grading.runner`) receives neither seed nor secret nor expected
+  values: only the inputs of its own cases, on its stdin. It runs in the jail
+  (:mod:`~genolearn.grading.jail`), which cannot see the coordinator's or this worker's
+  processes, memory or files, and holds no capability. So even a student who broke out of the
+  Python-level checks learns at most their own inputs — which their feedback shows anyway.
 """
 
 from __future__ import annotations
