@@ -59,14 +59,16 @@ class Limits:
             runs then).
         memory_bytes: address-space limit (``RLIMIT_AS``). Importing torch alone reserves
             about 600 MB: raise it for the torch chapters.
-        max_processes: processes and threads of the worker's user (``RLIMIT_NPROC``).
+        max_processes: processes and threads of the worker's user (``RLIMIT_NPROC``; the
+            jail's two supervising processes come on top).
         max_file_bytes, max_open_files: ``RLIMIT_FSIZE`` and ``RLIMIT_NOFILE``.
         max_output_bytes, max_output_items: caps on one case's returned value.
         max_captured_output: characters of the notebook's printed output kept for feedback.
         max_notebook_bytes: a larger notebook file is refused unread.
-        user: ``"auto"`` (a fresh unprivileged uid when the grader runs as root) or
-            ``"current"`` (the grader's user, in a user namespace when possible; as root this
-            protects files only through the audit hook).
+        user: ``"auto"`` (the jail, with a fresh unprivileged uid, when the grader runs as
+            root) or ``"current"`` (the grader's user, in a user namespace when possible:
+            student code can then read whatever the grader can, the secret file included —
+            for trusted code and tests only).
         isolate_network: put the worker in its own, empty network namespace when possible.
         allow_subprocess: let student code start other programs.
     """
