@@ -9,9 +9,18 @@ Usage in a chapter notebook::
 from genolearn.exercises.check import check, evaluate, expected_outputs, run_case
 from genolearn.exercises.compare import Mismatch, compare
 from genolearn.exercises.feedback import Outcome, Report
-from genolearn.exercises.registry import Case, Exercise, Mistake, all_exercises, get_exercise
+from genolearn.exercises.registry import (
+    NOTEBOOKS,
+    Case,
+    Exercise,
+    Mistake,
+    all_exercises,
+    get_exercise,
+    notebook_name,
+)
 
 __all__ = [
+    "NOTEBOOKS",
     "Case",
     "Exercise",
     "Mismatch",
@@ -24,5 +33,6 @@ __all__ = [
     "evaluate",
     "expected_outputs",
     "get_exercise",
+    "notebook_name",
     "run_case",
 ]

@@ -1,25 +1,39 @@
 """The learner's instant check: ``check("ch1.sigmoid", sigmoid)``.
 
 The same :func:`evaluate` turns outcomes into a :class:`~genolearn.exercises.feedback.Report`
-whether the learner's function ran here (:func:`run_case`) or in the grader's sandbox.
+whether the learner's function ran here (:func:`run_case`) or in the grader's sandbox. Both
+run the learner's function with the *reference* versions of the functions it may call from
+other exercises (:func:`substituted`), so a mistake costs points once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import traceback
+import types
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from genolearn._validation import as_rng
-from genolearn.exercises.compare import Mismatch, compare, summarize
+from genolearn.exercises.compare import compare, summarize
+from genolearn.exercises.contract import case_itemsize
+from genolearn.exercises.diagnose import diagnose
 from genolearn.exercises.feedback import ERROR, FAILED, NOT_IMPLEMENTED, PASSED, Outcome, Report
 from genolearn.exercises.registry import Case, Exercise, get_exercise
 
-__all__ = ["check", "run_case", "evaluate", "expected_outputs", "diagnose", "describe_inputs"]
+__all__ = [
+    "check",
+    "run_case",
+    "evaluate",
+    "expected_outputs",
+    "describe_inputs",
+    "dependencies",
+    "substituted",
+]
 
 
 def describe_inputs(case: Case) -> str:
@@ -33,21 +47,43 @@ def _same_value(a: Any, b: Any) -> bool:
         return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True)
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
         return len(a) == len(b) and all(_same_value(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, np.random.Generator) or isinstance(b, np.random.Generator):
+        return True  # drawing from a Generator the caller passed is its purpose
     return type(a) is type(b) and (a == b or (a != a and b != b))
 
 
-def _call(fn: Callable, case: Case) -> tuple[Any, list[str]]:
-    args = copy.deepcopy(case.args)
-    kwargs = copy.deepcopy(dict(case.kwargs))
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        value = fn(*args, **kwargs)
-    messages = [
-        f"{w.category.__name__}: {w.message}"
-        for w in caught
-        if issubclass(w.category, RuntimeWarning)
-    ]
-    return value, messages
+def dependencies(exercise: Exercise) -> dict[str, Callable]:
+    """``{function name: reference}`` of the exercises ``exercise`` may call."""
+    deps = [get_exercise(i) for i in exercise.depends]
+    return {d.function: d.reference for d in deps}
+
+
+@contextlib.contextmanager
+def substituted(fn: Callable, replacements: dict[str, Callable]) -> Iterator[list[str]]:
+    """Put ``replacements`` into ``fn``'s globals for the duration (restoring them after);
+    yields the names replaced. A function without Python globals is left alone."""
+    globs = getattr(fn, "__globals__", None) if isinstance(fn, types.FunctionType) else None
+    if type(globs) is not dict or not replacements:
+        yield []
+        return
+    missing = object()
+    saved = {name: globs.get(name, missing) for name in replacements}
+    globs.update(replacements)
+    try:
+        yield list(replacements)
+    finally:
+        for name, old in saved.items():
+            if old is missing:
+                globs.pop(name, None)
+            else:
+                globs[name] = old
+
+
+def _call(fn: Callable, case: Case) -> Any:
+    args, kwargs = copy.deepcopy(case.args), copy.deepcopy(dict(case.kwargs))
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        return fn(*args, **kwargs)
 
 
 def run_case(fn: Callable, case: Case) -> Outcome:
@@ -86,84 +122,26 @@ def run_case(fn: Callable, case: Case) -> Outcome:
 
 def expected_outputs(exercise: Exercise, cases: Sequence[Case]) -> list[Any]:
     """Run the reference implementation on every case (in this process: it is trusted)."""
-    return [_call(exercise.reference, c)[0] for c in cases]
+    return [_call(exercise.reference, c) for c in cases]
 
 
-def diagnose(
-    exercise: Exercise,
-    cases: Sequence[Case],
-    outcomes: Sequence[Outcome],
-    failing: int,
-    mismatch: Mismatch,
-    expected: Any,
-) -> tuple[str, str]:
-    """Name the likely misconception: ``(mistake name, hint)``, or ``("", generic hint)``.
-
-    A catalogued mistake is diagnosed when its mutant reproduces the learner's answer on the
-    failing case. When several do (two mistakes can agree on one input), the one that also
-    reproduces the learner's answers on the most other cases wins.
-    """
-    best, best_score = None, -1
-    for mistake in exercise.mistakes:
-        score = 0
-        for i, (case, out) in enumerate(zip(cases, outcomes, strict=True)):
-            if out.raised:
-                continue
-            try:
-                mutant_value, _ = _call(mistake.implementation, case)
-            except Exception:
-                if i == failing:
-                    break
-                continue
-            same = compare(mutant_value, out.value, rtol=exercise.rtol, atol=exercise.atol) is None
-            if i == failing and not same:
-                break
-            score += same
-        else:
-            if score > best_score:
-                best, best_score = mistake, score
-    if best is not None:
-        return best.name, best.message
-    return "", _generic_hint(expected, outcomes[failing].value, mismatch)
-
-
-def _generic_hint(expected: Any, got: Any, mismatch: Mismatch) -> str:
-    if (
-        mismatch.kind == "shape"
-        and isinstance(got, np.ndarray)
-        and isinstance(expected, np.ndarray)
-    ):
-        if got.shape == expected.shape[::-1] and got.ndim > 1:
-            return "your answer looks transposed: check which axis is which."
-        if got.ndim == expected.ndim + 1 and 1 in got.shape:
-            return "an extra axis of length 1: did you keep dimensions (keepdims) or reshape?"
-        if got.ndim + 1 == expected.ndim:
-            return "an axis is missing: did you sum or average over the wrong axis?"
-        return "check which axis you reduce over and the shapes in the docstring."
-    if mismatch.kind == "nonfinite":
-        return "NaN or infinity usually means an overflow (exp of a large number) or 0/0."
-    if mismatch.kind == "value":
-        e = np.asarray(expected, dtype=np.float64) if _numeric(expected) else None
-        g = np.asarray(got, dtype=np.float64) if _numeric(got) else None
-        if e is not None and g is not None and e.shape == g.shape and np.any(e != 0):
-            if np.allclose(g, -e, rtol=1e-5, atol=1e-8):
-                return "your answer has the opposite sign everywhere: check a sign."
-            nz = np.abs(e) > 1e-12
-            ratio = g[nz] / e[nz]
-            if ratio.size and np.allclose(ratio, ratio[0], rtol=1e-5) and ratio[0] != 0:
-                return (
-                    f"your answer is the expected one times {ratio[0]:.4g}: "
-                    "a constant factor is off."
-                )
-            if np.allclose(g - e, (g - e).flat[0], rtol=1e-5, atol=1e-8):
-                return f"your answer is off by a constant {(g - e).flat[0]:.4g} everywhere."
-    return ""
-
-
-def _numeric(x: Any) -> bool:
-    return (isinstance(x, np.ndarray) and x.dtype.kind in "fiu") or (
-        isinstance(x, (int, float, np.number)) and not isinstance(x, bool)
+def _note(exercise: Exercise) -> str:
+    if not exercise.depends:
+        return ""
+    names = ", ".join(f"{get_exercise(i).function} ({i})" for i in exercise.depends)
+    return (
+        f"checked with the reference {names} in place of yours, so a mistake there costs "
+        "points only in its own exercise."
     )
+
+
+def _part_name(exercise: Exercise, path: str) -> str:
+    if not path:
+        return ""
+    first, _, rest = path[1:].partition("]")
+    if exercise.parts and first.isdigit() and int(first) < len(exercise.parts):
+        return exercise.parts[int(first)] + (rest if rest else "")
+    return f"part {path}"
 
 
 def evaluate(
@@ -174,15 +152,17 @@ def evaluate(
 ) -> Report:
     """Turn the learner's outcomes on ``cases`` into a :class:`Report`.
 
-    Stops at the first failing case (that is the one worth explaining) but counts how many
+    Explains the first failing case (that is the one worth explaining) but counts how many
     passed overall.
     """
     if len(cases) != len(outcomes):
         raise ValueError(f"got {len(outcomes)} outcomes for {len(cases)} cases")
     expected = expected_outputs(exercise, cases) if expected is None else list(expected)
+    note = _note(exercise)
     report = Report(
         exercise.id, exercise.title, PASSED, len(cases), 0, exercise.points, exercise.points
     )
+    report.note = note
     first: tuple | None = None
     for i, (case, exp, out) in enumerate(zip(cases, expected, outcomes, strict=True)):
         if out.raised and out.error_type == "NotImplementedError":
@@ -202,6 +182,9 @@ def evaluate(
         problem, hint, diagnosis = problem
     elif mismatch is not None:
         diagnosis, hint = diagnose(exercise, cases, outcomes, i, mismatch, exp)
+        part = _part_name(exercise, mismatch.path)
+        if part:
+            problem = f"{part} differs: {problem}"
     report.status = status
     report.points = 0.0
     report.case_index, report.case_label = i, case.label
@@ -224,12 +207,14 @@ def _case_failure(exercise: Exercise, case: Case, exp: Any, out: Outcome):
             "mutated input",
         )
         return FAILED, problem, None
-    mismatch = compare(exp, out.value, rtol=exercise.rtol, atol=exercise.atol)
+    itemsize = case_itemsize(case)
+    rtol, atol = exercise.tolerance(itemsize, case)
+    mismatch = compare(exp, out.value, rtol=rtol, atol=atol, itemsize=itemsize)
     if mismatch is None and exercise.warnings_fail and out.warnings:
         problem = (
             f"correct values, but numpy warned: {out.warnings[0]}",
-            "a numerically stable implementation never overflows: rearrange the formula so "
-            "that exp only sees numbers <= 0.",
+            "this exercise asks for code that never warns: rearrange the formula so that exp "
+            "only sees numbers <= 0.",
             "numerical warning",
         )
         return FAILED, problem, None
@@ -241,10 +226,12 @@ def _case_failure(exercise: Exercise, case: Case, exp: Any, out: Outcome):
 def check(exercise_id: str, fn: Callable, *, seed: int | np.random.Generator = 0) -> Report:
     """Check the learner's ``fn`` for exercise ``exercise_id`` and explain the first failure.
 
-    Runs ``fn`` on the exercise's fixed edge cases and on randomized cases drawn with ``seed``,
-    compares with the reference implementation (type, shape, dtype, finiteness, values) and,
-    when the answer matches a catalogued mistake, names it. Exceptions inside ``fn`` become
-    feedback. The returned :class:`Report` displays itself in a notebook.
+    Runs ``fn`` on the exercise's fixed edge cases and on random cases drawn from its contract
+    with ``seed``, with the reference versions of the functions it may call from other
+    exercises in place, and compares with the reference implementation (type, shape, dtype,
+    finiteness, values); when the answer matches exactly one catalogued mistake, names it.
+    Exceptions inside ``fn`` become feedback. The returned :class:`Report` displays itself in
+    a notebook.
     """
     exercise = get_exercise(exercise_id)
     if not callable(fn):
@@ -253,5 +240,6 @@ def check(exercise_id: str, fn: Callable, *, seed: int | np.random.Generator = 0
             f"{summarize(fn)}; call check({exercise_id!r}, {exercise.function})"
         )
     cases = exercise.make_cases(as_rng(seed))
-    outcomes = [run_case(fn, c) for c in cases]
+    with substituted(fn, dependencies(exercise)):
+        outcomes = [run_case(fn, c) for c in cases]
     return evaluate(exercise, cases, outcomes)

@@ -43,7 +43,9 @@ def summarize(value: Any, max_chars: int = 160) -> str:
     """A short, safe description of a value for feedback (never calls its ``__repr__``
     unless it is a plain number, string or numpy array)."""
     if isinstance(value, np.ndarray):
-        body = np.array2string(value, precision=4, threshold=12, edgeitems=3, max_line_width=80)
+        body = np.array2string(
+            value, precision=4, threshold=12, edgeitems=3, max_line_width=80, separator=", "
+        )
         body = " ".join(body.split())
         if len(body) > max_chars:
             body = body[: max_chars - 3] + "..."
@@ -76,17 +78,13 @@ def _is_real_scalar(value: Any) -> bool:
     return type(value) in (int, float) or isinstance(value, (np.integer, np.floating))
 
 
-def _tolerance(dtypes: tuple[np.dtype, ...], rtol: float, atol: float) -> tuple[float, float]:
-    # A value computed or stored in float32 is correct to about 1e-7 relative (and float16 to
-    # about 1e-3): when either side is that coarse, do not demand more.
-    if any(d == np.float16 for d in dtypes):
-        return max(rtol, 2e-3), max(atol, 1e-3)
-    if any(d == np.float32 for d in dtypes):
-        return max(rtol, 2e-5), max(atol, 1e-6)
-    return rtol, atol
+def _precision_name(itemsize: int) -> str:
+    return {2: "float16", 4: "float32", 8: "float64"}.get(itemsize, f"{8 * itemsize}-bit float")
 
 
-def _compare_arrays(exp: np.ndarray, got: np.ndarray, rtol: float, atol: float, path: str):
+def _compare_arrays(
+    exp: np.ndarray, got: np.ndarray, rtol: float, atol: float, path: str, itemsize: int
+):
     if got.shape != exp.shape:
         extra = ""
         if got.size == exp.size:
@@ -110,23 +108,33 @@ def _compare_arrays(exp: np.ndarray, got: np.ndarray, rtol: float, atol: float, 
         )
     if exp_kind == "b" and got.dtype.kind != "b":
         return Mismatch("dtype", f"expected a boolean array, got dtype {got.dtype}", path)
+    if exp_kind == "f" and got.dtype.itemsize < itemsize:
+        # The precision the problem is posed in (the inputs' dtype) decides, not the answer's:
+        # a float32 answer to a float64 problem has lost half its digits.
+        return Mismatch(
+            "dtype",
+            f"expected {_precision_name(itemsize)} values (the precision of the inputs), got "
+            f"dtype {got.dtype}: computing in lower precision loses accuracy",
+            path,
+        )
     if exp.size == 0:
         return None
     e = exp.astype(np.float64)
     g = got.astype(np.float64)
-    bad_nonfinite = ~np.isfinite(g) & ~(np.isnan(e) & np.isnan(g)) & ~(np.isinf(e) & (e == g))
+    same_special = (np.isnan(e) & np.isnan(g)) | (np.isinf(e) & (e == g))
+    bad_nonfinite = ~np.isfinite(g) & ~same_special
+    # An expected +-inf is matched only by the same infinity, an expected NaN only by NaN.
+    bad_nonfinite |= ~np.isfinite(e) & ~same_special
     if np.any(bad_nonfinite):
         idx = tuple(int(i) for i in np.argwhere(bad_nonfinite)[0])
         return Mismatch(
             "nonfinite",
-            f"got {g[idx]} at index {idx} where {e[idx]:.6g} was expected",
+            f"got {g[idx]:.6g} at index {idx} where {e[idx]:.6g} was expected",
             path,
             index=idx,
         )
-    rtol, atol = _tolerance((got.dtype, exp.dtype), rtol, atol)
     finite = np.isfinite(e)
     err = np.where(finite, np.abs(g - np.where(finite, e, 0.0)), 0.0)
-    err = np.where(finite, err, np.where(np.isnan(e) == np.isnan(g), 0.0, np.inf))
     allowed = atol + rtol * np.abs(np.where(finite, e, 0.0))
     if np.any(err > allowed):
         idx = tuple(int(i) for i in np.unravel_index(np.argmax(err - allowed), err.shape))
@@ -143,7 +151,13 @@ def _compare_arrays(exp: np.ndarray, got: np.ndarray, rtol: float, atol: float, 
 
 
 def compare(
-    expected: Any, got: Any, *, rtol: float = 1e-6, atol: float = 1e-8, path: str = ""
+    expected: Any,
+    got: Any,
+    *,
+    rtol: float = 1e-6,
+    atol: float = 1e-8,
+    path: str = "",
+    itemsize: int | None = None,
 ) -> Mismatch | None:
     """``None`` if ``got`` matches ``expected``, else the first :class:`Mismatch`.
 
@@ -167,7 +181,7 @@ def compare(
                 "length", f"expected {len(expected)} values, got {len(got)}{where}", path
             )
         for i, (e, g) in enumerate(zip(expected, got, strict=True)):
-            m = compare(e, g, rtol=rtol, atol=atol, path=f"{path}[{i}]")
+            m = compare(e, g, rtol=rtol, atol=atol, path=f"{path}[{i}]", itemsize=itemsize)
             if m is not None:
                 return m
         return None
@@ -181,7 +195,8 @@ def compare(
                 f"expected a numpy array{where}, got {summarize(got)}{hint}",
                 path,
             )
-        return _compare_arrays(expected, got, rtol, atol, path)
+        size = itemsize or (expected.dtype.itemsize if expected.dtype.kind == "f" else 8)
+        return _compare_arrays(expected, got, rtol, atol, path, size)
     if _is_real_scalar(expected) or isinstance(expected, np.ndarray):
         if isinstance(got, np.ndarray) and got.ndim > 0:
             return Mismatch(
@@ -198,7 +213,7 @@ def compare(
                 return Mismatch("dtype", f"expected an integer{where}, got {got!r}", path)
             got_arr = got_arr.astype(np.int64)
         got_arr = got_arr if got_arr.dtype.kind == "f" else got_arr.astype(np.float64)
-        m = _compare_arrays(exp_arr, got_arr, rtol, atol, path)
+        m = _compare_arrays(exp_arr, got_arr, rtol, atol, path, itemsize or 8)
         if m is None:
             return None
         return Mismatch(m.kind, m.message.replace(" at index (0,)", ""), path, None, m.max_error)

@@ -35,7 +35,8 @@ class Report:
     ``status`` is ``"passed"``, ``"failed"``, ``"not implemented"`` or ``"error"`` (the learner's
     code raised). For a failure: ``case_label``, ``inputs``, ``expected``, ``got`` (short
     descriptions), ``problem`` (what differs) and ``hint`` (the diagnosed misconception, if
-    any). ``diagnosis`` is the name of the matched catalogued mistake ("" if none).
+    any). ``diagnosis`` is the name of the matched catalogued mistake ("" if none). ``note``
+    says which of the learner's other functions were replaced by references for this check.
     """
 
     exercise_id: str
@@ -53,6 +54,7 @@ class Report:
     problem: str = ""
     hint: str = ""
     diagnosis: str = ""
+    note: str = ""
 
     @property
     def passed(self) -> bool:
@@ -64,8 +66,9 @@ class Report:
 
     def text(self) -> str:
         head = f"{self.exercise_id} — {self.title}"
+        note = f"\n  note:     {self.note}" if self.note else ""
         if self.status == PASSED:
-            return f"✔ {head}: all {self.n_cases} test cases passed."
+            return f"✔ {head}: all {self.n_cases} test cases passed.{note}"
         if self.status == NOT_IMPLEMENTED:
             return (
                 f"… {head}: not implemented yet. Replace the `raise NotImplementedError(...)` "
@@ -88,7 +91,7 @@ class Report:
             ]
         if self.hint:
             lines.append(f"  hint:     {self.hint}")
-        return "\n".join(lines)
+        return "\n".join(lines) + note
 
     def __repr__(self) -> str:
         return self.text()

@@ -16,16 +16,39 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "NOTEBOOKS",
     "Case",
     "Mistake",
     "Exercise",
     "register",
     "get_exercise",
     "all_exercises",
+    "notebook_name",
 ]
 
+#: Chapter number -> the chapter notebook's file name. The checks of one chapter live in
+#: several modules ``genolearn/exercises/chNN_<concept>.py``, so the notebook is named here,
+#: not derived from a module's name.
+NOTEBOOKS: dict[int, str] = {
+    1: "neuron.ipynb",
+    2: "layers.ipynb",
+    3: "backprop.ipynb",
+    4: "training.ipynb",
+    5: "architectures.ipynb",
+}
+
+
+def notebook_name(chapter: int) -> str:
+    """The file name of chapter ``chapter``'s notebook (``KeyError`` naming the known ones)."""
+    try:
+        return NOTEBOOKS[chapter]
+    except KeyError:
+        raise KeyError(f"chapter must be one of {sorted(NOTEBOOKS)}, but got {chapter!r}") from None
+
+
 def _chapter_modules() -> tuple[str, ...]:
-    """One module of checks per chapter, ``genolearn/exercises/chNN_<name>.py``, found by name."""
+    """The modules of checks, ``genolearn/exercises/chNN_<concept>.py`` (several per chapter),
+    found by name."""
     import pkgutil
 
     import genolearn.exercises as package
@@ -53,9 +76,9 @@ class Case:
 class Mistake:
     """A catalogued misconception: a wrong implementation (a *mutant*) and what to tell.
 
-    When a learner's output equals the mutant's output on a failing case, the learner most
-    likely made this mistake, and ``message`` is shown as the hint. Every mistake is also a test:
-    the exercise's check must fail the mutant and name this mistake.
+    When a learner's answers equal this mutant's on every case, and no other catalogued mutant
+    does, the learner most likely made this mistake, and ``message`` is shown as the hint.
+    Every mistake is also a test: the exercise's check must fail the mutant and name it.
     """
 
     name: str
@@ -75,12 +98,18 @@ class Exercise:
         points: awarded when every case passes (all or nothing per exercise).
         reference: the correct implementation; expected values come from it.
         make_cases: ``rng -> list[Case]``; fixed edge cases first, then randomized ones drawn
-            from ``rng`` (the grader seeds it per student, so hidden inputs differ).
-        mistakes: the catalogue of known wrong answers, tried in order for a diagnosis.
-        rtol, atol: tolerances for floating-point comparison.
+            from ``rng`` with the contract (the grader seeds it per student).
+        contract: a :class:`~genolearn.exercises.contract.Contract`: the arguments, their
+            ranges, the precisions and the tolerances the expected result justifies.
+        mistakes: the catalogue of known wrong answers (for a diagnosis).
         forbid: module prefixes whose use inside the answer is flagged for review by the grader
             (e.g. calling ``genolearn.nn.sigmoid`` instead of writing it).
-        warnings_fail: numerical warnings (overflow, invalid value) count as a failure.
+        warnings_fail: numerical warnings count as a failure (only where the exercise's text
+            asks for warning-free code).
+        depends: ids of exercises whose functions this one may call; the learner's function is
+            evaluated with those references in place of the learner's own (a mistake costs
+            points once).
+        parts: names of the parts of a tuple answer (``("dx", "dW", "db")``), for feedback.
     """
 
     id: str
@@ -90,11 +119,29 @@ class Exercise:
     points: float
     reference: Callable[..., Any]
     make_cases: Callable[[np.random.Generator], list[Case]]
+    contract: Any = None
     mistakes: tuple[Mistake, ...] = ()
-    rtol: float = 1e-6
-    atol: float = 1e-8
     forbid: tuple[str, ...] = ()
     warnings_fail: bool = False
+    depends: tuple[str, ...] = ()
+    parts: tuple[str, ...] = ()
+
+    def tolerance(self, itemsize: int = 8, case: Case | None = None) -> tuple[float, float]:
+        """``(rtol, atol)`` for ``case``, posed in floats of ``itemsize`` bytes: what the
+        expected result's precision justifies (never the answer's dtype)."""
+        if self.contract is None:
+            return (1e-9, 1e-12) if itemsize >= 8 else (2e-5, 1e-6)
+        return self.contract.tolerance(itemsize, case)
+
+    @property
+    def rtol(self) -> float:
+        """The relative tolerance of a float64 problem."""
+        return self.tolerance(8)[0]
+
+    @property
+    def atol(self) -> float:
+        """The absolute tolerance of a float64 problem."""
+        return self.tolerance(8)[1]
 
 
 _REGISTRY: dict[str, Exercise] = {}
@@ -138,6 +185,8 @@ def get_exercise(exercise_id: str) -> Exercise:
 
 
 def all_exercises(chapter: int | None = None) -> list[Exercise]:
-    """Every registered exercise (of one chapter if given), in registration order."""
+    """Every registered exercise (of one chapter if given), by chapter, then in registration
+    order."""
     _load(chapter)
-    return [e for e in _REGISTRY.values() if chapter is None or e.chapter == chapter]
+    found = [e for e in _REGISTRY.values() if chapter is None or e.chapter == chapter]
+    return sorted(found, key=lambda e: e.chapter)

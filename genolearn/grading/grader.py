@@ -35,14 +35,14 @@ from pathlib import Path
 from typing import Any
 
 from genolearn._validation import check_int, describe
-from genolearn.exercises import Exercise, all_exercises
+from genolearn.exercises import Exercise, all_exercises, notebook_name
 from genolearn.grading import course, lms
 from genolearn.grading import gradebook as gb
 from genolearn.grading import records as rec
 from genolearn.grading.batch import Batch, GradeRun
 from genolearn.grading.limits import Limits
 from genolearn.grading.lms import read_class_list
-from genolearn.grading.locate import Layout, read_layout
+from genolearn.grading.locate import Layout, read_layout, registry_functions
 from genolearn.grading.seeds import secret_fingerprint, student_seed
 from genolearn.grading.submissions import Submission, find_submissions, read_notebook_bytes
 from genolearn.grading.task import GradeTask, checks_version
@@ -75,15 +75,9 @@ def default_limits(
 
 
 def released_notebook_names(exercises: Iterable[Exercise]) -> list[str]:
-    """The released notebooks' file names, by the house layout: the checks of
-    ``genolearn/exercises/ch01_neuron.py`` belong to ``chapters/01_neuron/neuron.ipynb``."""
-    names = set()
-    for ex in exercises:
-        module = getattr(ex.make_cases, "__module__", "") or ""
-        last = module.rsplit(".", 1)[-1]
-        if last[:2] == "ch" and last[2:4].isdigit() and last[4:5] == "_":
-            names.add(last[5:] + ".ipynb")
-    return sorted(names)
+    """The released notebooks' file names: Chapter 1's exercises belong to
+    ``chapters/01_neuron/neuron.ipynb`` (the table :data:`genolearn.exercises.NOTEBOOKS`)."""
+    return sorted({notebook_name(ex.chapter) for ex in exercises})
 
 
 @dataclass
@@ -192,9 +186,15 @@ def _scan(submissions, out: Path, chapter: int, exercises, limits: Limits):
     return scan, layouts, names
 
 
-def _refuse_wrong_chapter(chapter: int, layouts: dict[str, Layout | None], where: Any) -> None:
+def _refuse_wrong_chapter(
+    chapter: int, own: set[str], layouts: dict[str, Layout | None], where: Any
+) -> None:
     """Refuse a run where most notebooks look like another chapter: --chapter is wrong."""
-    wrong = {s: lay.looks_like(chapter) for s, lay in layouts.items() if lay is not None}
+    wrong = {
+        s: lay.looks_like(chapter, own, registry_functions)
+        for s, lay in layouts.items()
+        if lay is not None
+    }
     wrong = {s: c for s, c in wrong.items() if c is not None}
     readable = sum(lay is not None for lay in layouts.values())
     if wrong and 2 * len(wrong) > readable:
@@ -258,7 +258,7 @@ def grade_class(
         if not scan.submissions:
             skipped = "".join(f"; skipped {n} ({why})" for n, why in scan.ignored)
             raise ValueError(f"SUBMISSIONS: found no submissions in {submissions}{skipped}")
-        _refuse_wrong_chapter(ch, layouts, submissions)
+        _refuse_wrong_chapter(ch, {ex.function for ex in by_chapter[ch]}, layouts, submissions)
     everyone = sorted({s.student for scan, _, _ in scans.values() for s in scan.submissions})
     regrade = _check_regrade(regrade, everyone, submissions)
     secret = secret.encode() if isinstance(secret, str) else secret

@@ -42,6 +42,8 @@ TASK_FORMAT = "genolearn-grade-task/1"
 _CHECK_MODULES = (
     "genolearn.exercises.check",
     "genolearn.exercises.compare",
+    "genolearn.exercises.contract",
+    "genolearn.exercises.diagnose",
     "genolearn.exercises.feedback",
     "genolearn.exercises.registry",
     __name__,

@@ -62,7 +62,7 @@ def test_dense_forward_variants_pass():
     assert_passes("ch2.dense_forward", lambda x, W, b: (W.T @ x.T).T + b[None, :])
     assert_passes(
         "ch2.dense_forward",
-        lambda x, W, b: x.astype(np.float32) @ W.astype(np.float32) + b.astype(np.float32),
+        lambda x, W, b: (x @ W + b).astype(x.dtype),
     )
 
 
@@ -94,14 +94,14 @@ def mlp_where(x, W1, b1, W2, b2):
     return np.where(z > 0, z, 0.0) @ W2 + b2
 
 
-def mlp_float32(x, W1, b1, W2, b2):
-    f = np.float32
+def mlp_input_dtype(x, W1, b1, W2, b2):
+    f = x.dtype
     z = x.astype(f) @ W1.astype(f) + b1.astype(f)
     return (z * (z > 0)) @ W2.astype(f) + b2.astype(f)
 
 
 def test_mlp_forward_variants_pass():
-    for fn in (mlp_loop, mlp_where, mlp_float32):
+    for fn in (mlp_loop, mlp_where, mlp_input_dtype):
         assert_passes("ch2.mlp_forward", fn)
 
 

@@ -46,13 +46,23 @@ def test_sigmoid_backward_variants_pass():
         assert_passes("ch3.sigmoid_backward", fn, seeds=SEEDS)
 
 
-def test_sigmoid_backward_float32_computation_passes():
+def test_sigmoid_backward_in_the_inputs_precision_passes():
+    def in_input_dtype(z, grad_out):
+        f = z.dtype.type
+        s = f(0.5) * (1 + np.tanh(f(0.5) * z))
+        return grad_out * s * (1 - s)
+
+    assert_passes("ch3.sigmoid_backward", in_input_dtype, seeds=SEEDS)
+
+
+def test_sigmoid_backward_in_float32_fails_a_float64_problem():
     def in_float32(z, grad_out):
         z32, g32 = z.astype(np.float32), grad_out.astype(np.float32)
         s = np.float32(0.5) * (1 + np.tanh(np.float32(0.5) * z32))
         return g32 * s * (1 - s)
 
-    assert_passes("ch3.sigmoid_backward", in_float32, seeds=SEEDS)
+    report = assert_fails("ch3.sigmoid_backward", in_float32)
+    assert "float64" in report.problem and report.diagnosis == ""
 
 
 def test_sigmoid_backward_returning_a_list_fails():
@@ -121,8 +131,8 @@ def dense_backward_outer_products(x, W, grad_out):
     return grad_out @ W.T, dW, grad_out.sum(axis=0)
 
 
-def dense_backward_float32(x, W, grad_out):
-    x, W, g = (a.astype(np.float32) for a in (x, W, grad_out))
+def dense_backward_input_dtype(x, W, grad_out):
+    x, W, g = (a.astype(x.dtype) for a in (x, W, grad_out))
     return g @ W.T, x.T @ g, g.sum(axis=0)
 
 
@@ -131,7 +141,7 @@ def test_dense_backward_variants_pass():
         dense_backward_loops,
         dense_backward_einsum,
         dense_backward_outer_products,
-        dense_backward_float32,
+        dense_backward_input_dtype,
     ):
         assert_passes("ch3.dense_backward", fn, seeds=SEEDS)
 
@@ -190,16 +200,16 @@ def ce_backward_logsumexp(logits, targets):
     return (np.exp(log_p) - onehot) / len(targets)
 
 
-def ce_backward_float32(logits, targets):
-    z = logits.astype(np.float32)
+def ce_backward_input_dtype(logits, targets):
+    z = logits.copy()
     e = np.exp(z - z.max(axis=1, keepdims=True))
     p = e / e.sum(axis=1, keepdims=True)
     p[np.arange(len(targets)), targets] -= 1
-    return p / np.float32(len(targets))
+    return p / len(targets)
 
 
 def test_softmax_cross_entropy_backward_variants_pass():
-    for fn in (ce_backward_loop, ce_backward_logsumexp, ce_backward_float32):
+    for fn in (ce_backward_loop, ce_backward_logsumexp, ce_backward_input_dtype):
         assert_passes("ch3.softmax_cross_entropy_backward", fn, seeds=SEEDS)
 
 
@@ -224,7 +234,7 @@ def numgrad_loop(w, X, y, eps):
         total = 0.0
         for xi, yi in zip(X, y, strict=True):
             z = float(xi @ v)
-            total += math.log1p(math.exp(z)) - yi * z
+            total += max(z, 0.0) + math.log1p(math.exp(-abs(z))) - yi * z  # never overflows
         return total / len(y)
 
     grad = np.zeros(len(w))
@@ -283,7 +293,7 @@ def test_restore_by_adding_back_mutates_the_input():
 
 def test_exercise_loss_matches_reference_loss():
     ex = get_exercise("ch3.numerical_gradient_logistic")
-    from genolearn.exercises.ch03_backprop import _loss
+    from genolearn.exercises.ch03_gradcheck import _loss
 
     for case in ex.make_cases(np.random.default_rng(0)):
         w, X, y, _ = case.args
@@ -312,3 +322,20 @@ def test_relative_error_variants_pass():
 def test_relative_error_returning_the_max_fails_with_shape():
     report = assert_fails("ch3.relative_error", lambda a, n: float(relerr_loop(a, n).max()))
     assert "array" in report.problem
+
+
+def test_numerical_gradient_with_an_overflowing_softplus_fails():
+    def naive(w, X, y, eps):
+        def loss(v):
+            z = X @ v
+            return np.mean(np.log(1 + np.exp(z)) - y * z)  # exp(z) overflows for z > 709
+
+        grad = np.zeros(len(w))
+        for i in range(len(w)):
+            e = np.zeros(len(w))
+            e[i] = eps
+            grad[i] = (loss(w + e) - loss(w - e)) / (2 * eps)
+        return grad
+
+    report = assert_fails("ch3.numerical_gradient_logistic", naive)
+    assert "overflows" in report.case_label

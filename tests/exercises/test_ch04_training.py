@@ -28,13 +28,13 @@ def mse_vectorized(pred, target):
     return np.mean(diff**2), diff * (2.0 / diff.size)  # np.float64 loss is fine too
 
 
-def mse_float32(pred, target):
-    diff = (pred - target).astype(np.float32)
-    return float(np.mean(diff * diff)), (2 * diff / np.float32(diff.size)).astype(np.float32)
+def mse_input_dtype(pred, target):
+    diff = pred - target  # float32 stays float32
+    return np.mean(diff * diff), (2 * diff / diff.dtype.type(diff.size))
 
 
 def test_mse_variants_pass():
-    for fn in (mse_loop, mse_vectorized, mse_float32):
+    for fn in (mse_loop, mse_vectorized, mse_input_dtype):
         assert_passes("ch4.mse_loss_and_grad", fn)
 
 
@@ -268,7 +268,7 @@ def train_per_sample_sums(X, y, lr, epochs, batch_size, seed):
             for i in idx:
                 z = sum(wj * xj for wj, xj in zip(w, X[i], strict=True)) + b
                 p = 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z))
-                total += -(y[i] * math.log(p) + (1 - y[i]) * math.log(1 - p))
+                total += max(z, 0.0) - z * y[i] + math.log1p(math.exp(-abs(z)))  # stable
                 gw = [a + (p - y[i]) * xj for a, xj in zip(gw, X[i], strict=True)]
                 gb += p - y[i]
             w = [wj - lr * g / len(idx) for wj, g in zip(w, gw, strict=True)]
@@ -296,3 +296,22 @@ def test_train_with_the_fresh_int_seed_every_epoch_is_diagnosed():
         return w, b, np.array(losses)
 
     assert_fails("ch4.train_logistic_regression", reseeding, diagnosis="same order every epoch")
+
+
+def test_train_with_log_of_sigmoid_fails_where_z_reaches_the_hundreds():
+    def log_of_sigmoid(X, y, lr, epochs, batch_size, seed):
+        rng = np.random.default_rng(seed)
+        w, b, losses = np.zeros(X.shape[1]), 0.0, []
+        for _ in range(epochs):
+            total = 0.0
+            for xb, yb in batches_listcomp(X, y, batch_size, rng):
+                p = 1 / (1 + np.exp(-(xb @ w + b)))
+                total += -np.sum(yb * np.log(p) + (1 - yb) * np.log(1 - p))
+                dz = (p - yb) / len(yb)
+                w, b = w - lr * dz @ xb, b - lr * dz.sum()
+            losses.append(total / len(X))
+        return w, b, np.array(losses)
+
+    with np.errstate(all="ignore"):
+        report = assert_fails("ch4.train_logistic_regression", log_of_sigmoid)
+    assert "hundreds" in report.case_label

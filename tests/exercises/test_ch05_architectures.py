@@ -38,18 +38,18 @@ def conv_loop(x, w, b):
     return out
 
 
-def conv_matmul_float32(x, w, b):
+def conv_matmul_input_dtype(x, w, b):
     k = w.shape[2]
     cols = np.stack(
         [x[:, :, p : p + k].reshape(len(x), -1) for p in range(x.shape[2] - k + 1)], axis=2
     )  # (N, C K, L - K + 1)
-    flat = w.reshape(len(w), -1).astype(np.float32)  # (F, C K)
-    return (np.einsum("fj,njl->nfl", flat, cols.astype(np.float32)) + b[:, None]).astype(np.float32)
+    flat = w.reshape(len(w), -1)  # (F, C K)
+    return (np.einsum("fj,njl->nfl", flat, cols) + b[:, None]).astype(x.dtype)
 
 
 def test_conv1d_variants_pass():
     assert_passes("ch5.conv1d", conv_loop, SEEDS)
-    assert_passes("ch5.conv1d", conv_matmul_float32, SEEDS)
+    assert_passes("ch5.conv1d", conv_matmul_input_dtype, SEEDS)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -238,7 +238,7 @@ def pe_loop(positions, d_model):
 def pe_torch_tutorial_style(positions, d_model):
     """The PyTorch tutorial's form: ``div_term = exp(2i * (-log(10000) / d))``."""
     div_term = np.exp(np.arange(0, d_model, 2) * (-math.log(10000.0) / d_model))  # (d / 2,)
-    pe = np.zeros((len(positions), d_model), dtype=np.float32)
+    pe = np.zeros((len(positions), d_model), dtype=positions.dtype)
     pe[:, 0::2] = np.sin(positions[:, None] * div_term)
     pe[:, 1::2] = np.cos(positions[:, None] * div_term)
     return pe

@@ -11,11 +11,35 @@ from genolearn.exercises.compare import compare, summarize
 @given(
     hnp.arrays(np.float64, hnp.array_shapes(max_dims=3, max_side=5), elements=st.floats(-1e6, 1e6))
 )
-def test_an_array_matches_itself_and_its_float32_copy(x):
+def test_an_array_matches_itself_but_not_its_float32_copy(x):
     assert compare(x, x.copy()) is None
-    assert compare(x, x.astype(np.float32), rtol=1e-6, atol=1e-8) is None or np.any(
-        np.abs(x) > 3e38
-    )
+    assert compare(x, x.astype(np.float32)).kind == "dtype"
+    # posed in float32, a float32 copy of the float32 values matches, and so does float64
+    x32 = x.astype(np.float32)
+    assert compare(x32, x32.copy(), itemsize=4) is None
+    assert compare(x32, x32.astype(np.float64), itemsize=4) is None
+
+
+def test_float16_answer_to_a_float32_problem_is_a_dtype_mismatch():
+    m = compare(np.ones(3, np.float32), np.ones(3, np.float16), itemsize=4)
+    assert m.kind == "dtype" and "float32" in m.message and "float16" in m.message
+
+
+def test_tolerance_comes_from_the_problem_not_the_answer():
+    exp = np.array([0.1, 0.7, 1.3])
+    roundtrip = exp.astype(np.float32).astype(np.float64)  # float64 dtype, float32 digits
+    assert compare(exp, roundtrip, rtol=1e-9, atol=1e-12).kind == "value"
+
+
+def test_expected_infinity_is_matched_only_by_the_same_infinity():
+    exp = np.array([1.0, np.inf, -np.inf, np.nan])
+    assert compare(exp, exp.copy()) is None
+    for i, bad in [(1, 1e308), (1, -np.inf), (2, np.inf), (2, 0.0), (3, 0.0), (1, np.nan)]:
+        got = exp.copy()
+        got[i] = bad
+        m = compare(exp, got)
+        assert m is not None and m.kind == "nonfinite" and m.index == (i,), (i, bad)
+    assert compare(np.inf, 1e300).kind == "nonfinite"
 
 
 def test_shape_must_match_exactly_no_broadcasting():
@@ -55,7 +79,9 @@ def test_tuples_compare_part_by_part():
 
 
 def test_scalars_accept_numpy_numbers_and_0d_arrays_but_not_bool_or_arrays():
-    assert compare(0.5, np.float32(0.5)) is None
+    assert compare(0.5, np.float64(0.5)) is None
+    assert compare(0.5, np.float32(0.5)).kind == "dtype"  # a float64 problem
+    assert compare(0.5, np.float32(0.5), itemsize=4) is None
     assert compare(0.5, np.array(0.5)) is None
     assert compare(1.0, True).kind == "type"
     assert compare(0.5, np.array([0.5])).kind == "shape"

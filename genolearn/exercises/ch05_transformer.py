@@ -1,0 +1,315 @@
+"""Checks for Chapter 5 — transformers: masked scaled dot-product attention and sinusoidal
+positional encoding."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from genolearn.deep.transformer import scaled_dot_product_attention, sinusoidal_encoding
+from genolearn.exercises.contract import Array, Choice, Contract, Custom, normal, uniform
+from genolearn.exercises.registry import Case, Exercise, Mistake, register
+
+__all__ = ["ATTENTION", "POSITIONAL_ENCODING"]
+
+_FORBID = ("genolearn", "torch", "scipy", "sklearn", "tensorflow", "jax")
+
+
+def _attention_inputs(values, rng, dims):
+    """q, k, v with or without a leading batch axis, at a scale where scores stay small or
+    reach ~1e4 (float64 only: there -1e4 and -inf differ), and a boolean mask (or None) of a
+    broadcastable shape in which every query may attend to at least one key."""
+    q, k = values["q"], values["k"]
+    scale = 1.0 if q.dtype == np.float32 else float(rng.choice([1.0, 10.0, 120.0]))
+    values["q"], values["k"] = (q * scale).astype(q.dtype), (k * scale).astype(k.dtype)
+    if rng.random() < 0.4:  # no batch axis
+        values = {n: (v[0] if n in "qkv" else v) for n, v in values.items()}
+    lead = values["q"].shape[:-2]
+    lq, lk = dims["Lq"], dims["Lk"]
+    shape = [None, (lk,), (lq, lk), (*lead, lq, lk)][int(rng.integers(4))]
+    if shape is None:
+        values["mask"] = None
+        return values
+    mask = rng.random(shape) < 0.6
+    mask[..., int(rng.integers(lk))] = True  # every query sees at least one key
+    values["mask"] = mask
+    return values
+
+
+_ATTENTION = Contract(
+    args=(
+        ("q", Array(("B", "Lq", "d"), normal(1.0))),
+        ("k", Array(("B", "Lk", "d"), normal(1.0))),
+        ("v", Array(("B", "Lk", "dv"), normal(1.0))),
+        ("mask", None),
+    ),
+    dims={"B": (1, 3), "Lq": (1, 6), "Lk": (1, 6), "d": (1, 8), "dv": (1, 4)},
+    fix=_attention_inputs,
+)
+
+
+def _positions(rng, shape, dims):
+    """Positions 0..L-1, or sorted real offsets up to 1e4 (base pairs)."""
+    if rng.random() < 0.5:
+        return np.arange(float(shape[0]))
+    return np.sort(rng.uniform(0.0, 1e4, size=shape))
+
+
+_PE = Contract(
+    args=(
+        ("positions", Choice((Array(("L",), _positions), Array(("L",), uniform(-50.0, 50.0))))),
+        ("d_model", Custom(lambda rng, dims, dtype: 2 * int(rng.integers(1, 17)))),
+    ),
+    dims={"L": (1, 40)},
+    # sin of an angle near 1e4 is known to ~1e-12 when the angle is computed in float64
+    precisions=(np.float64,),
+    rtol=1e-9,
+    atol=1e-10,
+)
+
+# --------------------------------------------------------------------------- attention
+
+
+def _attention_cases(rng: np.random.Generator) -> list[Case]:
+    causal = np.tril(np.ones((4, 4), dtype=bool))
+    padding = np.array([True, True, True, False, False])  # (Lk,): the last 2 keys are padding
+    cases = [
+        Case(
+            (
+                np.array([[1.0, 0.0]]),
+                np.array([[1.0, 0.0], [0.0, 1.0]]),
+                np.array([[1.0, 2.0], [3.0, 4.0]]),
+                None,
+            ),
+            label="one query, two keys, no mask",
+        ),
+        Case(
+            (np.ones((2, 3)), np.ones((3, 3)), np.arange(6.0).reshape(3, 2), None),
+            label="identical keys: equal weights",
+        ),
+        Case(
+            (rng.normal(size=(4, 2)), rng.normal(size=(4, 2)), rng.normal(size=(4, 3)), causal),
+            label="causal mask: query i sees keys 0..i",
+        ),
+        Case(
+            (
+                rng.normal(size=(2, 3, 4)),
+                rng.normal(size=(2, 5, 4)),
+                rng.normal(size=(2, 5, 2)),
+                padding,
+            ),
+            label="batch of 2, key-padding mask of shape (5,)",
+        ),
+        Case(
+            (
+                np.array([[40.0, 0, 0, 0], [0, 40, 0, 0], [30, 30, 0, 0]]),
+                np.array([[50.0, 0, 0, 0], [0, 50, 0, 0], [0, 0, 50, 0], [-50, 0, 0, 0], [25] * 4]),
+                np.arange(10.0).reshape(5, 2),
+                None,
+            ),
+            label="large scores (q . k / sqrt(d) up to 1000)",
+        ),
+    ]
+    return [*cases, *_ATTENTION.draw(rng, 5)]
+
+
+def _attention_reference(q, k, v, mask):
+    out, weights = scaled_dot_product_attention(q, k, v, mask)
+    dtype = np.result_type(q, k, v)  # float32 inputs: a float32 answer, float32 tolerance
+    return out.astype(dtype), weights.astype(dtype)
+
+
+def _attn(
+    q,
+    k,
+    v,
+    mask,
+    *,
+    scale=None,
+    axis=-1,
+    fill=-1e9,
+    use_mask=True,
+    invert=False,
+    after=False,
+    stable=True,
+):
+    d = q.shape[-1]
+    scores = q @ np.swapaxes(k, -1, -2) / (np.sqrt(d) if scale is None else scale)
+    allowed = None if mask is None or not use_mask else np.broadcast_to(mask, scores.shape)
+    if allowed is not None and invert:
+        allowed = ~allowed
+    if allowed is not None and not after:
+        scores = np.where(allowed, scores, fill)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if stable:
+            scores = scores - scores.max(axis=axis, keepdims=True)
+        weights = np.exp(scores)
+        weights = weights / weights.sum(axis=axis, keepdims=True)
+    if allowed is not None and after:
+        weights = weights * allowed
+    return weights @ v, weights
+
+
+ATTENTION = register(
+    Exercise(
+        id="ch5.attention",
+        chapter=5,
+        title="Scaled dot-product attention with a mask",
+        function="attention",
+        points=3,
+        reference=_attention_reference,
+        make_cases=_attention_cases,
+        contract=_ATTENTION,
+        parts=("out", "weights"),
+        forbid=_FORBID,
+        mistakes=(
+            Mistake(
+                "no 1/sqrt(d) scaling",
+                "divide the scores q k^T by sqrt(d) before the softmax; unscaled, they grow "
+                "with d and the softmax saturates.",
+                lambda q, k, v, mask: _attn(q, k, v, mask, scale=1.0),
+            ),
+            Mistake(
+                "scaled by 1/d",
+                "the scores are divided by sqrt(d), not by d.",
+                lambda q, k, v, mask: _attn(q, k, v, mask, scale=q.shape[-1]),
+            ),
+            Mistake(
+                "softmax over the queries",
+                "the softmax ran over the wrong axis: each QUERY's weights over the keys must "
+                "sum to 1, so normalise along the last axis (keys).",
+                lambda q, k, v, mask: _attn(q, k, v, mask, axis=-2),
+            ),
+            Mistake(
+                "mask ignored",
+                "the mask was not applied: where mask is False the weight must be exactly 0 "
+                "(set those scores to -inf before the softmax).",
+                lambda q, k, v, mask: _attn(q, k, v, mask, use_mask=False),
+            ),
+            Mistake(
+                "mask inverted",
+                "the mask was used the wrong way round: True means 'may attend', False means "
+                "'blocked' (torch's boolean attn_mask convention).",
+                lambda q, k, v, mask: _attn(q, k, v, mask, invert=True),
+            ),
+            Mistake(
+                "mask applied after the softmax",
+                "the blocked weights were zeroed after the softmax, so the rows no longer sum "
+                "to 1: mask the scores (with -inf) BEFORE the softmax.",
+                lambda q, k, v, mask: _attn(q, k, v, mask, after=True),
+            ),
+            Mistake(
+                "softmax without subtracting the maximum",
+                "exp of a large score overflows to inf and inf / inf is nan: subtract each "
+                "row's maximum score before exp (the softmax does not change).",
+                lambda q, k, v, mask: _attn(q, k, v, mask, fill=-np.inf, stable=False),
+            ),
+        ),
+    )
+)
+# --------------------------------------------------------------------------- positional encoding
+
+
+def _pe_cases(rng: np.random.Generator) -> list[Case]:
+    cases = [
+        Case((np.array([0.0, 1.0, 2.0]), 2), label="positions 0, 1, 2; d = 2"),
+        Case((np.arange(6.0), 4), label="positions 0..5; d = 4"),
+        Case((np.arange(50.0), 16), label="positions 0..49; d = 16"),
+        Case((np.array([0.0, 10.0, 250.0, 1000.0]), 8), label="far-apart positions; d = 8"),
+    ]
+    return [*cases, *_PE.draw(rng, 3)]
+
+
+def _pe_angles(positions, d, *, exponent=None, multiply=False):
+    i = np.arange(d // 2)
+    exponent = 2 * i / d if exponent is None else exponent
+    rate = 10000.0**exponent
+    return positions[:, None] * rate if multiply else positions[:, None] / rate  # (L, d / 2)
+
+
+def _interleave(sin_part, cos_part):
+    out = np.empty((sin_part.shape[0], 2 * sin_part.shape[1]))
+    out[:, 0::2], out[:, 1::2] = sin_part, cos_part
+    return out
+
+
+def _pe_swapped(positions, d):
+    a = _pe_angles(positions, d)
+    return _interleave(np.cos(a), np.sin(a))
+
+
+def _pe_column_index(positions, d):
+    j = np.arange(d)
+    angle = positions[:, None] / 10000.0 ** (j / d)  # (L, d): column j uses j, not 2 floor(j / 2)
+    return np.where(j % 2 == 0, np.sin(angle), np.cos(angle))
+
+
+def _pe_pair_index(positions, d):
+    a = _pe_angles(positions, d, exponent=np.arange(d // 2) / d)
+    return _interleave(np.sin(a), np.cos(a))
+
+
+def _pe_from_one(positions, d):
+    return sinusoidal_encoding(positions + 1, d)
+
+
+def _pe_multiplied(positions, d):
+    a = _pe_angles(positions, d, multiply=True)
+    return _interleave(np.sin(a), np.cos(a))
+
+
+def _pe_halves(positions, d):
+    a = _pe_angles(positions, d)
+    return np.concatenate([np.sin(a), np.cos(a)], axis=1)
+
+
+POSITIONAL_ENCODING = register(
+    Exercise(
+        id="ch5.positional_encoding",
+        chapter=5,
+        title="Sinusoidal positional encoding",
+        function="positional_encoding",
+        points=2,
+        reference=sinusoidal_encoding,
+        make_cases=_pe_cases,
+        contract=_PE,
+        forbid=_FORBID,
+        mistakes=(
+            Mistake(
+                "sin and cos swapped",
+                "even columns (0, 2, 4, ...) hold the sines and odd columns the cosines: at "
+                "position 0 the row is 0, 1, 0, 1, ...",
+                _pe_swapped,
+            ),
+            Mistake(
+                "column index in the exponent",
+                "a sine column and the cosine column after it share one frequency: both use "
+                "10000^(2i / d) with i the PAIR index, so column j uses 2 * (j // 2), not j.",
+                _pe_column_index,
+            ),
+            Mistake(
+                "factor 2 missing in the exponent",
+                "the exponent is 2i / d (i = pair index 0 .. d/2 - 1), so the slowest clock "
+                "has period close to 10000 * 2 pi; with i / d the frequencies stop halfway.",
+                _pe_pair_index,
+            ),
+            Mistake(
+                "positions shifted by one",
+                "use the positions as given (the first is usually 0, whose row is 0, 1, 0, "
+                "1, ...), not position + 1.",
+                _pe_from_one,
+            ),
+            Mistake(
+                "multiplied instead of divided",
+                "the angle is position / 10000^(2i / d): divide, so that later columns turn "
+                "slower, not faster.",
+                _pe_multiplied,
+            ),
+            Mistake(
+                "sines and cosines in two halves",
+                "you put all sines first and all cosines after; here they are interleaved: "
+                "column 2i is a sine and column 2i + 1 the matching cosine.",
+                _pe_halves,
+            ),
+        ),
+    )
+)
