@@ -11,9 +11,12 @@ A source notebook holds each solution between markers inside a code cell::
 
 The student version keeps everything outside the markers and replaces the solution with
 ``raise NotImplementedError("ch1.sigmoid: ...")`` at the marker's indentation. The book's
-``{solution-start}`` / ``{solution-end}`` marker cells are dropped and ``{exercise}`` directives
-become plain Markdown so the notebook reads well in Jupyter, as do MyST roles such as
-``{term}`` and ``{cite}``. Outputs are cleared.
+``{solution-start}`` / ``{solution-end}`` marker cells are dropped and every Markdown cell is
+turned from MyST into plain Jupyter Markdown (:mod:`genolearn.grading.myst`): figures become
+images embedded as cell attachments, admonitions callouts, ``{doc}``/``{term}`` links to the
+online book, ``{cite}`` author–year with a "References" cell appended. A construct that cannot be
+converted stops the release with a :class:`ReleaseError` naming the notebook and the cell.
+Outputs are cleared.
 """
 
 from __future__ import annotations
@@ -24,33 +27,18 @@ from pathlib import Path
 import nbformat
 
 from genolearn.exercises.registry import get_exercise
+from genolearn.grading.book import Book, find_book
+from genolearn.grading.myst import MystError, Page
 
 __all__ = ["ReleaseError", "release_notebook", "release_source", "find_notebooks"]
 
 _BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION(?: (?P<id>\S+))?\s*$")
 _END = re.compile(r"^[ \t]*# END SOLUTION\s*$")
-_GATE = re.compile(r"^\s*```\{solution-(start|end)\}")
-_EXERCISE = re.compile(
-    r"^(?P<fence>`{3,}|:{3,})\{exercise\}[ \t]*(?P<title>[^\n]*)\n(?P<body>.*?)^(?P=fence)[ \t]*$",
-    re.S | re.M,
-)
-
-
-_ROLE = re.compile(r"\{(term|doc|ref|numref|download)\}`([^`<]*?)(?:\s*<[^`>]*>)?`")
-_CITE = re.compile(r"\{cite(?::[pt])?\}`([^`]*)`")
-
-
-def _roles_to_text(source: str) -> str:
-    """MyST roles that Jupyter cannot render become their plain text (``{term}`weight <Weight>```
-    -> ``weight``; ``{cite}`a,b``` -> ``[a, b]``)."""
-    source = _ROLE.sub(lambda m: m.group(2).strip() or "(see the book)", source)
-    return _CITE.sub(
-        lambda m: "[" + ", ".join(k.strip() for k in m.group(1).split(",")) + "]", source
-    )
+_GATE = re.compile(r"^\s*(?:`{3,}|:{3,})\{solution-(start|end)\}")
 
 
 class ReleaseError(ValueError):
-    """A source notebook's solution markers are malformed."""
+    """A source notebook's solution markers are malformed, or its MyST cannot be converted."""
 
 
 def _strip_solution(source: str, where: str) -> tuple[str, list[str]]:
@@ -86,29 +74,36 @@ def _strip_solution(source: str, where: str) -> tuple[str, list[str]]:
     return "\n".join(out), ids
 
 
-def _exercise_to_markdown(source: str) -> str:
-    def repl(m: re.Match) -> str:
-        body = "\n".join(
-            line for line in m.group("body").splitlines() if not re.match(r"^:\w[\w-]*:", line)
-        ).strip()
-        title = m.group("title").strip() or "Exercise"
-        return f"### ✏️ Exercise: {title}\n\n{body}\n"
-
-    return _EXERCISE.sub(repl, source)
-
-
 def release_source(
-    nb: nbformat.NotebookNode, name: str = "notebook"
+    nb: nbformat.NotebookNode,
+    name: str = "notebook",
+    *,
+    book: Book | None = None,
+    doc: str = "notebook",
+    directory: str | Path = ".",
 ) -> tuple[nbformat.NotebookNode, list[str]]:
-    """Return ``(student notebook, exercise ids)`` for a source notebook (not modified)."""
+    """Return ``(student notebook, exercise ids)`` for a source notebook (not modified).
+
+    ``book`` resolves ``{doc}``, ``{term}``, ``{ref}`` and ``{cite}`` (``None``: those roles
+    raise); ``doc`` is the notebook's docname in the book and ``directory`` the folder its
+    figure files are read from.
+    """
     student = nbformat.v4.new_notebook(metadata=dict(nb.metadata))
+    page = Page(book, doc, Path(directory))
+    page.scan([c.source for c in nb.cells if c.cell_type == "markdown"])
     ids: list[str] = []
     for index, cell in enumerate(nb.cells):
         where = f"{name}, cell {index}"
         if cell.cell_type == "markdown":
             if _GATE.match(cell.source):
                 continue
-            new = nbformat.v4.new_markdown_cell(_roles_to_text(_exercise_to_markdown(cell.source)))
+            try:
+                source, attachments = page.convert(cell.source)
+            except MystError as error:
+                raise ReleaseError(f"{where}: {error}") from error
+            new = nbformat.v4.new_markdown_cell(source)
+            if attachments:
+                new.attachments = attachments
         elif cell.cell_type == "code":
             source, found = _strip_solution(cell.source, where)
             ids += found
@@ -119,17 +114,26 @@ def release_source(
         if tags:
             new.metadata["tags"] = tags
         student.cells.append(new)
+    if page.cited:
+        references = page.book.references(page.cited)
+        student.cells.append(nbformat.v4.new_markdown_cell(f"## References\n\n{references}"))
     if len(ids) != len(set(ids)):
         dup = sorted({i for i in ids if ids.count(i) > 1})
         raise ReleaseError(f"{name}: exercise ids used twice: {', '.join(dup)}")
+    chapters = sorted({get_exercise(i).chapter for i in ids})
+    if len(chapters) == 1:  # the grader tells a notebook graded as another chapter by this
+        student.metadata["genolearn"] = {"chapter": chapters[0]}
     return student, ids
 
 
 def release_notebook(source: str | Path, out_dir: str | Path) -> tuple[Path, list[str]]:
-    """Write the student version of ``source`` into ``out_dir`` (same file name)."""
-    source = Path(source)
+    """Write the student version of ``source`` into ``out_dir`` (same file name), converting
+    its MyST against the book whose ``_config.yml`` is in a folder above it, if any."""
+    source = Path(source).resolve()
     nb = nbformat.read(source, as_version=4)
-    student, ids = release_source(nb, source.name)
+    book = find_book(source.parent)
+    doc = source.relative_to(book.root).with_suffix("").as_posix() if book else source.stem
+    student, ids = release_source(nb, source.name, book=book, doc=doc, directory=source.parent)
     out = Path(out_dir) / source.name
     out.parent.mkdir(parents=True, exist_ok=True)
     nbformat.validate(student)

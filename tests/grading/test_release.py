@@ -11,6 +11,7 @@ from nbclient import NotebookClient
 
 from genolearn.cli import main
 from genolearn.exercises import all_exercises
+from genolearn.grading.book import find_book
 from genolearn.grading.release import ReleaseError, find_notebooks, release_notebook, release_source
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,7 +32,9 @@ def test_chapters_are_found_and_build_outputs_are_skipped():
 def test_every_registered_exercise_is_in_its_chapter_with_a_check(source):
     nb = nbformat.read(source, as_version=4)
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    _, ids = release_source(nb, source.name)
+    book = find_book(source.parent)
+    doc = source.relative_to(book.root).with_suffix("").as_posix()
+    _, ids = release_source(nb, source.name, book=book, doc=doc, directory=source.parent)
     expected = {e.id for e in all_exercises(chapter_of(source))}
     assert set(ids) == expected
     for exercise in all_exercises(chapter_of(source)):
@@ -115,7 +118,7 @@ def test_exercise_directive_becomes_plain_markdown():
     )
     student, _ = release_source(nb)
     assert len(student.cells) == 1
-    assert student.cells[0].source == "### ✏️ Exercise: Stable sigmoid\n\nWrite it.\n"
+    assert student.cells[0].source == "### ✏️ Exercise: Stable sigmoid\n\nWrite it."
 
 
 def test_cli_release_writes_student_notebooks(tmp_path, capsys):
@@ -125,16 +128,47 @@ def test_cli_release_writes_student_notebooks(tmp_path, capsys):
     assert main(["release", str(tmp_path / "missing.ipynb"), "-o", str(tmp_path)]) == 2
 
 
-def test_myst_roles_become_plain_text_for_jupyter():
+def test_myst_becomes_plain_jupyter_markdown_with_a_reference_list():
     nb = nbformat.v4.new_notebook(
         cells=[
             nbformat.v4.new_markdown_cell(
-                "A {term}`weight <Weight>` and a {term}`bias`, see {doc}`Chapter 1 "
-                "<../01_neuron/neuron>` {cite}`rosenblatt1958,minsky1969`."
+                "A {term}`weight <Weight>`, see {doc}`../01_neuron/neuron` "
+                "{cite}`rosenblatt1958,minsky1969`."
             )
         ]
     )
-    student, _ = release_source(nb)
+    book = find_book(ROOT)
+    student, _ = release_source(nb, book=book, doc="chapters/02_layers/layers")
+    url = book.base_url
     assert student.cells[0].source == (
-        "A weight and a bias, see Chapter 1 [rosenblatt1958, minsky1969]."
+        f"A [weight]({url}book/glossary.html#term-Weight), see "
+        f"[The neuron]({url}chapters/01_neuron/neuron.html) "
+        "(Rosenblatt, 1958; Minsky & Papert, 1969)."
     )
+    references = student.cells[-1].source.splitlines()
+    assert references[0] == "## References" and len(references) == 4
+    assert references[2].startswith("- Marvin Minsky and Seymour Papert.")
+
+
+def test_figures_travel_as_attachments_of_the_released_notebook(tmp_path):
+    out, _ = release_notebook(ROOT / "chapters" / "01_neuron" / "neuron.ipynb", tmp_path)
+    student = nbformat.read(out, as_version=4)
+    attached = [c for c in student.cells if c.get("attachments")]
+    assert [list(c.attachments) for c in attached] == [["neuron.svg"]]
+    assert "![A neuron.](attachment:neuron.svg)" in attached[0].source
+    assert list(tmp_path.iterdir()) == [out]  # one self-contained file
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("```{glossary}\nA\n  b\n```", r"nb\.ipynb, cell 1: directive \{glossary\}"),
+        ("{term}`bias`", r"nb\.ipynb, cell 1: role \{term\}`bias` needs the book"),
+    ],
+)
+def test_unconvertible_myst_stops_the_release_naming_notebook_and_cell(source, message):
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_markdown_cell("# Title"), nbformat.v4.new_markdown_cell(source)]
+    )
+    with pytest.raises(ReleaseError, match=message):
+        release_source(nb, "nb.ipynb")
