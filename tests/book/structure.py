@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
@@ -48,7 +49,11 @@ _SWALLOWED = [
     (re.compile(r"(?m)^ {0,3}(?:`{3,}|:{3,})\{[^\n]*"), "a MyST fence"),
 ]
 _DOLLAR_MATH = re.compile(r"\$\$|(?<![\\$\w])\$(?![\s$\d])[^$\n]+?(?<![\s\\])\$(?![\w$])")
-NOT_PROSE = "pre, code, .math, script, style, .cell"
+# What each rule leaves out: tag names and class names.
+HEADING_EXTRAS = frozenset({"section-number", "headerlink"})
+NOT_MARKDOWN_TEXT = frozenset({"cell_input", "script", "style"})
+CODE_CELLS = frozenset({"cell"})
+NOT_PROSE = frozenset({"pre", "code", "math", "script", "style", "cell"})
 
 
 def parse_page(html: str) -> Tag:
@@ -63,12 +68,21 @@ def parse_page(html: str) -> Tag:
     return article
 
 
-def _copy_without(page: Tag, selector: str) -> Tag:
-    """A copy of ``page`` with every element matching ``selector`` removed."""
-    copy = BeautifulSoup(str(page), "html.parser")
-    for element in copy.select(selector):
-        element.decompose()
-    return copy
+def _walk(tag: Tag, skip: frozenset[str]) -> Iterator[Tag | NavigableString]:
+    """The elements and text nodes inside ``tag``, in document order, leaving out every element
+    (with all it holds) whose tag name or one of whose classes is in ``skip``."""
+    for child in tag.children:
+        if isinstance(child, Tag):
+            if child.name in skip or skip.intersection(child.get("class") or ()):
+                continue
+            yield child
+            yield from _walk(child, skip)
+        elif type(child) is NavigableString:  # not a comment, doctype, ...
+            yield child
+
+
+def _texts(tag: Tag, skip: frozenset[str]) -> list[NavigableString]:
+    return [node for node in _walk(tag, skip) if isinstance(node, NavigableString)]
 
 
 def _short(text: str, limit: int = 100) -> str:
@@ -80,8 +94,8 @@ def check_headings(source: Source, page: Tag) -> list[str]:
     """Rule 1: every source heading is an h1–h6 with the same words (section numbers dropped)."""
     rendered = Counter()
     for heading in page.select("h1, h2, h3, h4, h5, h6"):
-        heading = _copy_without(heading, ".section-number, .headerlink")
-        rendered[tuple(words(heading.get_text(" ")))] += 1
+        text = " ".join(_texts(heading, HEADING_EXTRAS))
+        rendered[tuple(words(text))] += 1
     problems = []
     for text in source.headings:
         key = tuple(words(text))
@@ -116,7 +130,7 @@ def _blocks(page: Tag) -> list[tuple[str, list[tuple[int, NavigableString]]]]:
     with where each text node starts in it."""
     blocks: dict[int, tuple[list[str], list[tuple[int, NavigableString]]]] = {}
     order: list[int] = []
-    for node in page.find_all(string=True):
+    for node in _texts(page, NOT_MARKDOWN_TEXT):
         block = node.parent
         while block.parent is not None and block.name in INLINE:
             block = block.parent
@@ -141,7 +155,6 @@ def _legitimate(element: Tag | None, source: Source) -> bool:
 
 def check_markup(source: Source, page: Tag) -> list[str]:
     """Rule 2: no MyST markup shows as text, outside the input of code cells."""
-    page = _copy_without(page, ".cell_input, script, style")
     problems = []
     for text, starts in _blocks(page):
         for pattern, what in MARKUP:
@@ -155,10 +168,9 @@ def check_markup(source: Source, page: Tag) -> list[str]:
 
 def check_literal_blocks(source: Source, page: Tag) -> list[str]:
     """Rule 3: each <pre> outside code cells is one of the source's literal code blocks."""
-    page = _copy_without(page, ".cell")
     unused = Counter(_block_key(fence) for fence in source.fences)
     problems = []
-    for pre in page.find_all("pre"):
+    for pre in [node for node in _walk(page, CODE_CELLS) if getattr(node, "name", "") == "pre"]:
         text = pre.get_text()
         key = _block_key(text)
         if unused[key] > 0:
@@ -186,11 +198,14 @@ def check_math(source: Source, page: Tag) -> list[str]:
     """Rule 4: no ``$``/``$$`` math left in prose, and at least as many math elements as the
     source has math spans (outside code cells)."""
     problems = []
-    prose = _copy_without(page, NOT_PROSE)
-    for node in prose.find_all(string=True):
+    for node in _texts(page, NOT_PROSE):
         for match in _DOLLAR_MATH.finditer(str(node)):
             problems.append(f"math left as text: {_short(match.group(), 80)}")
-    rendered = len(_copy_without(page, ".cell").select(".math"))
+    rendered = sum(
+        1
+        for node in _walk(page, CODE_CELLS)
+        if isinstance(node, Tag) and "math" in (node.get("class") or ())
+    )
     if rendered < source.math:
         problems.append(
             f"the source has {source.math} math spans but the page shows {rendered} math "

@@ -46,7 +46,7 @@ def test_headings_outside_fences_only():
     source = parse_markdown(
         "# Title #\n\n```bash\n# a comment, not a heading\n```\n\n"
         "    ## indented code, not a heading\n\n"
-        "### With `code` and $x^2$\n\n% ## a MyST comment\n\n#hashtag is text\n"
+        "### With `code` and $x^2$\n\n% a MyST comment, $y$ not shown\n\n#hashtag is text\n"
     )
     assert source.headings == ["Title", "With `code` and $x^2$"]
     assert source.math == 1
