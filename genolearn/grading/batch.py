@@ -23,7 +23,7 @@ from genolearn.grading import course
 from genolearn.grading import gradebook as gb
 from genolearn.grading import records as rec
 from genolearn.grading.limits import Limits
-from genolearn.grading.locate import Layout, localize
+from genolearn.grading.locate import Layout, localize, registry_functions
 from genolearn.grading.task import GradeTask, checks_version, grade
 
 __all__ = ["Batch", "GradeRun"]
@@ -80,9 +80,10 @@ def _matches(record: dict, expect: dict[str, Any]) -> bool:
     return True
 
 
-def wrong_chapter_message(layout: Layout, chapter: int, notebook_names: list[str]) -> str:
-    """What a student reads when their notebook looks like another chapter."""
-    other = layout.looks_like(chapter)
+def wrong_chapter_message(
+    layout: Layout, chapter: int, other: int, notebook_names: list[str]
+) -> str:
+    """What a student reads when their notebook looks like chapter ``other``."""
     name = f" ({', '.join(notebook_names)})" if notebook_names else ""
     return (
         f"this looks like chapter {other}, not chapter {chapter}: {layout.evidence()}. It was "
@@ -132,13 +133,14 @@ class Batch:
         from tqdm import tqdm
 
         run, todo = self.run, []
+        own = set(self.functions.values())
         for task in tasks:
             layout = self.layouts.get(task.student)
             if task.notebook is not None and layout is not None:
-                other = layout.looks_like(run.chapter)
+                other = layout.looks_like(run.chapter, own, registry_functions)
                 if other is not None:
                     run.wrong_chapter[task.student] = other
-                    message = wrong_chapter_message(layout, run.chapter, self.names)
+                    message = wrong_chapter_message(layout, run.chapter, other, self.names)
                     task = dataclasses.replace(task, notebook=None, problem=message)
             expect = _expect(task, self.exercises)
             self.expects[task.student] = expect | {"checks_version": self.version}

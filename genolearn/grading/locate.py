@@ -5,9 +5,9 @@ sees. :func:`read_layout` reads a submission's JSON in the coordinator — text 
 executed or compiled — and returns a :class:`Layout`: the code-cell number of every cell (the
 first code cell is code cell 1, which Jupyter shows as ``In [1]`` after *Restart & Run All*),
 the cell defining each function, and the chapter the notebook belongs to: released notebooks
-carry ``metadata.genolearn.chapter``, and every exercise id in a code cell
+carry ``metadata.genolearn.chapter``, every exercise id in a code cell
 (``raise NotImplementedError("ch2.dense_forward: …")``, ``check("ch2.dense_forward", …)``)
-names its chapter.
+names its chapter, and failing both, the functions it defines do (:meth:`Layout.looks_like`).
 
 :func:`localize` then rewrites a record arriving from the sandbox into the learner's terms: cell
 numbers become code-cell numbers, each exercise gets the code cell that defines its function,
@@ -17,14 +17,15 @@ that ``SyntaxError`` (cell and line), not as "function not found".
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Layout", "chapter_of_id", "localize", "read_layout"]
+__all__ = ["Layout", "chapter_of_id", "localize", "read_layout", "registry_functions"]
 
 _ID = r"ch(\d+)\.[A-Za-z_]\w*"
 _STUB = re.compile(r"NotImplementedError\(\s*[\"']" + _ID)
@@ -63,17 +64,40 @@ class Layout:
     defines: dict[str, int] = field(default_factory=dict)
     metadata_chapter: int | None = None
     id_chapters: Counter = field(default_factory=Counter)
+    functions_seen: tuple[int, list[str]] | None = None
 
-    def looks_like(self, chapter: int) -> int | None:
+    def looks_like(
+        self,
+        chapter: int,
+        own: Collection[str] = (),
+        others: Callable[[], Mapping[int, Collection[str]]] | None = None,
+    ) -> int | None:
         """The chapter this notebook looks like when it is *not* ``chapter``; ``None`` when it
-        may be ``chapter`` (or shows no sign either way)."""
+        may be ``chapter`` (or shows no sign either way).
+
+        The signs, strongest first: exercise ids in code cells, the release's metadata, and —
+        when the notebook shows neither and defines none of ``own`` (``chapter``'s functions)
+        — the chapter whose functions it defines (``others()``: every chapter's function
+        names, asked for only then).
+        """
         if chapter in self.id_chapters:
             return None
         if self.metadata_chapter is not None:
             return None if self.metadata_chapter == chapter else self.metadata_chapter
         if self.id_chapters:
             return self.id_chapters.most_common(1)[0][0]
-        return None
+        if others is None or set(self.defines) & set(own):
+            return None
+        counts = {
+            ch: sorted(set(self.defines) & set(names))
+            for ch, names in others().items()
+            if ch != chapter
+        }
+        best = max(sorted(counts), key=lambda ch: len(counts[ch]), default=None)
+        if best is None or not counts[best]:
+            return None
+        self.functions_seen = (best, counts[best])
+        return best
 
     def evidence(self) -> str:
         """Why :meth:`looks_like` said so, in words."""
@@ -83,7 +107,23 @@ class Layout:
         if self.id_chapters:
             named = ", ".join(f"chapter {c}" for c in sorted(self.id_chapters))
             parts.append(f"its code cells name exercises of {named}")
+        if not parts and self.functions_seen is not None:
+            ch, names = self.functions_seen
+            shown = ", ".join(names[:4]) + (" …" if len(names) > 4 else "")
+            parts.append(f"it defines {shown} (chapter {ch}'s exercises)")
         return " and ".join(parts)
+
+
+@functools.lru_cache(maxsize=1)
+def registry_functions() -> dict[int, frozenset[str]]:
+    """Every registered chapter's exercise function names (imports every chapter's checks,
+    torch's included: ask only when needed)."""
+    from genolearn.exercises import all_exercises
+
+    table: dict[int, set[str]] = {}
+    for ex in all_exercises():
+        table.setdefault(ex.chapter, set()).add(ex.function)
+    return {ch: frozenset(names) for ch, names in table.items()}
 
 
 def _source(cell: Mapping[str, Any]) -> str:

@@ -39,7 +39,8 @@ _DETAILS = (
     ("review", "for review"),
 )
 _BLOCK = ("input", "expected", "got")  # shown as code
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~&:\"'=$])")
+# Inline text never starts a line here, so only these can make markup (a link needs "[").
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~&$])")
 
 
 def _where(entry: Mapping[str, Any]) -> str:
