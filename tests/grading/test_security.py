@@ -14,6 +14,7 @@ Runs as root only: the jail is what grading as root builds (``Limits(user="auto"
 
 from __future__ import annotations
 
+import html
 import os
 import secrets
 import subprocess
@@ -269,4 +270,7 @@ def test_a_grader_run_leaks_nothing_into_any_output(planted, tmp_path):
         assert_clean(text, tokens, where)
     reached = [w for w, t in texts.items() if canary in t]
     assert any("hunter" in w for w in reached), sorted(texts)
-    assert all(f"{canary} hits=[]" in t for t in (texts[w] for w in reached))
+    for where in reached:  # as the page shows it: Markdown escapes, HTML entities undone
+        text = html.unescape(texts[where]).replace("\\", "")
+        i = text.index(canary)
+        assert f"{canary} hits=[]" in text, (where, text[i : i + 400])
