@@ -85,6 +85,7 @@ def _mse_cases(rng: np.random.Generator) -> list[Case]:
             ),
             label="log-expression of 3 genes in 2 samples, shape (2, 3)",
         ),
+        Case((np.array([3.0]), np.array([1.0])), label="a single prediction: the mean of 1 value"),
     ]
     return [*cases, *_MSE.draw(rng, 4)]
 
