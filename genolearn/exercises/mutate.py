@@ -136,8 +136,9 @@ def mutated_functions(
 
 
 def _excluded(fn: Callable, fdef: ast.FunctionDef, reference: bool) -> set[int]:
-    """Nodes never mutated: validation calls, raise/assert, ``if ...: raise`` guards, f-strings,
-    annotations, and a callee's defaults (its callers choose the arguments)."""
+    """Nodes never mutated: validation calls, raise/assert, error paths (an ``if`` whose body
+    ends in ``raise``), f-strings, annotations, and a callee's defaults (its callers choose the
+    arguments)."""
     a = fdef.args
     roots: list[ast.AST] = [x for x in (fdef.returns,) if x is not None]
     roots += [p.annotation for p in (*a.posonlyargs, *a.args, *a.kwonlyargs) if p.annotation]
@@ -150,7 +151,7 @@ def _excluded(fn: Callable, fdef: ast.FunctionDef, reference: bool) -> set[int]:
             roots.append(node.annotation)
         elif isinstance(node, ast.Call) and _is_validation(_resolve(fn, node.func)):
             roots.append(node)
-        elif isinstance(node, ast.If) and all(isinstance(s, ast.Raise) for s in node.body):
+        elif isinstance(node, ast.If) and isinstance(node.body[-1], ast.Raise):
             roots.append(node)
     return {id(n) for root in roots for n in ast.walk(root)}
 
