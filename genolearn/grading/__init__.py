@@ -16,25 +16,56 @@ atomically (:mod:`~genolearn.grading.records`) per chapter of a course folder
 (:mod:`~genolearn.grading.report`) and LMS import files (:mod:`~genolearn.grading.lms`).
 """
 
-from genolearn.grading.gradebook import gradebook_csv
-from genolearn.grading.grader import CourseRun, GradeRun, default_limits, grade_class
-from genolearn.grading.limits import Isolation, Limits
-from genolearn.grading.protocol import ProtocolError, Unsupported
-from genolearn.grading.records import RecordError, parse_record
-from genolearn.grading.report import write_report
-from genolearn.grading.results import (
-    STATUSES,
-    Call,
-    CallResult,
-    CaseResult,
-    SandboxError,
-    StudentError,
-    SubmissionResult,
-)
-from genolearn.grading.sandbox import run_submission
-from genolearn.grading.seeds import SecretError, read_secret, secret_fingerprint, student_seed
-from genolearn.grading.submissions import Scan, Submission, find_submissions, student_id
-from genolearn.grading.task import GradeTask, checks_version, run_task
+# Imported on first use (PEP 562): the sandbox's worker imports genolearn.grading.worker,
+# which must not pay for the grader, jsonschema and the rest at every submission's start.
+_EXPORTS = {
+    "Call": "genolearn.grading.results",
+    "CallResult": "genolearn.grading.results",
+    "CaseResult": "genolearn.grading.results",
+    "CourseRun": "genolearn.grading.grader",
+    "GradeRun": "genolearn.grading.grader",
+    "GradeTask": "genolearn.grading.task",
+    "Isolation": "genolearn.grading.limits",
+    "Limits": "genolearn.grading.limits",
+    "ProtocolError": "genolearn.grading.protocol",
+    "RecordError": "genolearn.grading.records",
+    "STATUSES": "genolearn.grading.results",
+    "SandboxError": "genolearn.grading.results",
+    "Scan": "genolearn.grading.submissions",
+    "SecretError": "genolearn.grading.seeds",
+    "StudentError": "genolearn.grading.results",
+    "Submission": "genolearn.grading.submissions",
+    "SubmissionResult": "genolearn.grading.results",
+    "Unsupported": "genolearn.grading.protocol",
+    "checks_version": "genolearn.grading.task",
+    "default_limits": "genolearn.grading.grader",
+    "find_submissions": "genolearn.grading.submissions",
+    "grade_class": "genolearn.grading.grader",
+    "gradebook_csv": "genolearn.grading.gradebook",
+    "parse_record": "genolearn.grading.records",
+    "read_secret": "genolearn.grading.seeds",
+    "run_submission": "genolearn.grading.sandbox",
+    "run_task": "genolearn.grading.task",
+    "secret_fingerprint": "genolearn.grading.seeds",
+    "student_id": "genolearn.grading.submissions",
+    "student_seed": "genolearn.grading.seeds",
+    "write_report": "genolearn.grading.report",
+}
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        import importlib
+
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
 
 __all__ = [
     "STATUSES",
