@@ -84,6 +84,11 @@ def gru_cell_step_numpy(x, h, w_ih, w_hh, b_ih=None, b_hh=None):
 class SequenceRNN(nn.Module):
     """An LSTM or GRU that reads the sequence base by base, then a linear read-out.
 
+    The defaults are the course's recipe (``benchmarks/recipes.py``): a bidirectional LSTM
+    of 32 units per direction, read out by the maximum over positions. The last hidden state
+    alone must carry "I saw the motif" to the end of the sequence, and often does not learn
+    to within a training budget.
+
     Args:
         kind: ``"lstm"`` or ``"gru"``.
         hidden: H, hidden units per direction.
@@ -108,9 +113,9 @@ class SequenceRNN(nn.Module):
         kind: str = "lstm",
         hidden: int = 32,
         *,
-        bidirectional: bool = False,
+        bidirectional: bool = True,
         n_layers: int = 1,
-        readout: str = "last",
+        readout: str = "max",
         n_outputs: int = 1,
         dropout: float = 0.0,
     ) -> None:

@@ -139,7 +139,7 @@ def train_model(
     lr: float = 3e-3,
     seed: int,
     weight_decay: float = 0.0,
-    patience: int | None = 5,
+    patience: int | None = None,
     restore_best: bool = True,
     device=None,
     progress: bool | None = None,
@@ -148,8 +148,9 @@ def train_model(
 
     The defaults are the course's recipe for every Chapter 5 model (measured on tasks the
     chapter does not use by ``benchmarks/recipes.py``): Adam at ``lr = 3e-3``, batches of 64,
-    up to 20 epochs; with validation data, stop after 5 epochs without a lower validation
-    loss and keep the weights of the best epoch.
+    20 epochs; with validation data, end with the weights of the epoch of lowest validation
+    loss. (Early stopping with ``patience`` saves time, but on small or hard sets the
+    validation loss can sit still for several epochs before the model finds the motif.)
 
     Reproducibility: ``seed`` fixes the batch order and dropout. The initial weights come from
     when the model was built, so call :func:`genolearn.deep.set_seed` before building it too.

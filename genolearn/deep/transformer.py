@@ -136,7 +136,9 @@ class TransformerBlock(nn.Module):
     """Pre-norm encoder block: ``x + attn(LN(x))``, then ``x + FF(LN(x))``.
 
     Shape:
-        - Input and output: ``(N, L, d)``; attention weights ``(N, heads, L, L)``.
+        - Input and output: ``(N, T, d)`` for T tokens; attention weights ``(N, heads, T, T)``
+          when asked for (``need_weights=True``), else None. Training never asks: without
+          the weights torch takes its fused attention kernel, much faster on the CPU.
     """
 
     def __init__(self, d_model: int, n_heads: int, dim_feedforward: int, dropout: float) -> None:
@@ -152,24 +154,35 @@ class TransformerBlock(nn.Module):
         )
         self.dropout = nn.Dropout(dropout)
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        h = self.norm1(x)  # (N, L, d)
-        a, weights = self.attn(h, h, h, need_weights=True, average_attn_weights=False)
-        x = x + self.dropout(a)  # (N, L, d); weights (N, heads, L, L)
-        x = x + self.dropout(self.ff(self.norm2(x)))  # (N, L, d)
+    def forward(
+        self, x: torch.Tensor, need_weights: bool = False
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        h = self.norm1(x)  # (N, T, d)
+        a, weights = self.attn(
+            h, h, h, need_weights=need_weights, average_attn_weights=False
+        )  # a: (N, T, d); weights: (N, heads, T, T) or None
+        x = x + self.dropout(a)  # (N, T, d)
+        x = x + self.dropout(self.ff(self.norm2(x)))  # (N, T, d)
         return x, weights
 
 
 class SequenceTransformer(nn.Module):
-    """Convolutional embedding + sinusoidal positions + transformer encoder + mean pool.
+    """Convolutional embedding + max pooling + sinusoidal positions + transformer encoder +
+    mean pool.
+
+    The defaults are the course's recipe (``benchmarks/recipes.py``). A convolution of width
+    ``embed_kernel`` turns each base and its neighbours into a token, so a token can recognise
+    part of a motif; max pooling over ``pool`` bases then makes one token per ``pool`` bases,
+    as Enformer-style models do before attention: attention costs grow with the square of
+    the number of tokens, so ``pool = 4`` makes it 16 times cheaper at any length.
 
     Args:
         d_model: d, width of every token.
         n_heads: attention heads (``d_model`` must be divisible by it).
         n_layers: encoder blocks.
-        max_len: longest sequence accepted (size of the positional table).
-        embed_kernel: width of the embedding convolution (odd; 1 = each base on its own,
-            larger = each token sees a k-mer, which makes motifs much easier to find).
+        max_len: longest sequence accepted, in bases (sets the positional table's size).
+        embed_kernel: width of the embedding convolution (odd; 1 = each base on its own).
+        pool: bases per token (max pooling with stride ``pool``; 1 = one token per base).
         dim_feedforward: hidden width of each block's MLP (default ``4 d``).
         dropout: dropout in attention, MLP and residual branches.
         n_outputs: C, logits per sequence.
@@ -177,9 +190,11 @@ class SequenceTransformer(nn.Module):
     Shape:
         - Input: ``(N, 4, L)`` one-hot, ``L <= max_len``.
         - Embedding: conv (padding ``embed_kernel // 2``, so ``L_out = L``) gives
-          ``(N, d, L)``, transposed to tokens ``(N, L, d)``.
-        - Encoder: ``(N, L, d)``; attention maps ``(N, n_heads, L, L)`` per layer.
-        - Mean over positions: ``(N, d)``; output ``(N, C)`` logits.
+          ``(N, d, L)``; max pooling (``ceil_mode``: a last, shorter window keeps the final
+          bases) gives ``(N, d, T)`` with ``T = ceil(L / pool)``, transposed to tokens
+          ``(N, T, d)``. Token t covers bases ``t * pool`` to ``t * pool + pool - 1``.
+        - Encoder: ``(N, T, d)``; attention maps ``(N, n_heads, T, T)`` per layer.
+        - Mean over tokens: ``(N, d)``; output ``(N, C)`` logits.
 
     Initialisation: torch's defaults (``nn.MultiheadAttention``: Xavier-uniform projections and
     zero biases; ``nn.Linear``/``nn.Conv1d``: ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``).
@@ -187,12 +202,13 @@ class SequenceTransformer(nn.Module):
 
     def __init__(
         self,
-        d_model: int = 32,
-        n_heads: int = 4,
-        n_layers: int = 2,
+        d_model: int = 16,
+        n_heads: int = 2,
+        n_layers: int = 1,
         max_len: int = 1000,
         *,
-        embed_kernel: int = 1,
+        embed_kernel: int = 9,
+        pool: int = 4,
         dim_feedforward: int | None = None,
         dropout: float = 0.0,
         n_outputs: int = 1,
@@ -203,29 +219,42 @@ class SequenceTransformer(nn.Module):
         if d_model % n_heads:
             raise ValueError(f"d_model={d_model} must be divisible by n_heads={n_heads}")
         n_layers = check_int(n_layers, "n_layers", low=1)
+        self.max_len = check_int(max_len, "max_len", low=1)
         embed_kernel = check_int(embed_kernel, "embed_kernel", low=1)
         if embed_kernel % 2 == 0:
             raise ValueError(f"embed_kernel must be odd (to keep the length), got {embed_kernel}")
+        self.pool = check_int(pool, "pool", low=1)
         ff = 4 * d_model if dim_feedforward is None else dim_feedforward
         ff = check_int(ff, "dim_feedforward", low=1)
         dropout = check_number(dropout, "dropout", low=0.0, high=1.0, high_inclusive=False)
         n_outputs = check_int(n_outputs, "n_outputs", low=1)
         self.embed = nn.Conv1d(4, d_model, embed_kernel, padding=embed_kernel // 2)
-        self.position = PositionalEncoding(d_model, max_len)
+        self.position = PositionalEncoding(d_model, -(-self.max_len // self.pool))
         self.blocks = nn.ModuleList(
             TransformerBlock(d_model, n_heads, ff, dropout) for _ in range(n_layers)
         )
         self.norm = nn.LayerNorm(d_model)
         self.linear = nn.Linear(d_model, n_outputs)
 
-    def forward(self, x: torch.Tensor, return_attention: bool = False):
-        """Logits ``(N, C)``; with ``return_attention``, also a list of ``(N, heads, L, L)``."""
+    def tokens(self, x: torch.Tensor) -> torch.Tensor:
+        """The encoder's input: ``(N, 4, L)`` one-hot -> ``(N, T, d)`` tokens with positions."""
         _check_onehot(x, "SequenceTransformer")
-        h = self.embed(x).transpose(1, 2)  # (N, d, L) -> (N, L, d): one token per base
-        h = self.position(h)  # (N, L, d)
+        if x.shape[2] > self.max_len:
+            raise ValueError(
+                f"x has length L = {x.shape[2]}, longer than max_len={self.max_len}; "
+                "build the model with a larger max_len"
+            )
+        h = self.embed(x)  # (N, d, L): one vector per base and its neighbourhood
+        if self.pool > 1:
+            h = nn.functional.max_pool1d(h, self.pool, ceil_mode=True)  # (N, d, T)
+        return self.position(h.transpose(1, 2))  # (N, T, d)
+
+    def forward(self, x: torch.Tensor, return_attention: bool = False):
+        """Logits ``(N, C)``; with ``return_attention``, also a list of ``(N, heads, T, T)``."""
+        h = self.tokens(x)  # (N, T, d)
         maps = []
         for block in self.blocks:
-            h, weights = block(h)  # (N, L, d), (N, heads, L, L)
+            h, weights = block(h, need_weights=return_attention)  # (N, T, d)
             maps.append(weights)
         pooled = self.norm(h).mean(dim=1)  # (N, d)
         logits = self.linear(pooled)  # (N, C)

@@ -88,7 +88,7 @@ def test_motif_cnn_hidden_layer():
     model = MotifCNN(8, 5, hidden=6, n_outputs=2)
     assert model.hidden[0].in_features == 8 and model.linear.in_features == 6
     assert model(torch.zeros(3, 4, 20)).shape == (3, 2)
-    assert isinstance(MotifCNN(8, 5).hidden, torch.nn.Identity)
+    assert isinstance(MotifCNN(8, 5, hidden=0).hidden, torch.nn.Identity)
 
 
 def test_model_errors_teach_the_layout():

@@ -28,7 +28,7 @@ torch.set_num_threads(1)
 def ctcf_model():
     """A MotifCNN by hand: one filter = the CTCF PWM, fires above 8 bits, logit = its max."""
     pwm = load_jaspar("CTCF").pwm()
-    model = MotifCNN(1, 19)
+    model = MotifCNN(1, 19, hidden=0)
     with torch.no_grad():
         model.conv.weight.copy_(torch.tensor(pwm[None], dtype=torch.float32))
         model.conv.bias.fill_(-8.0)
@@ -147,7 +147,7 @@ def test_pwm_ism_numpy_is_the_model_ism_of_a_pwm_scanner(positives):
     """One filter = the CTCF PWM, no bias, logit = the best window's score: the model's ISM
     and the numpy ISM agree while the ReLU never clips, i.e. on sequences with a real site."""
     pwm = load_jaspar("CTCF").pwm()
-    model = MotifCNN(1, 19)
+    model = MotifCNN(1, 19, hidden=0)
     with torch.no_grad():
         model.conv.weight.copy_(torch.tensor(pwm[None], dtype=torch.float32))
         model.conv.bias.fill_(0.0)

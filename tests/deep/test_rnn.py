@@ -61,7 +61,7 @@ def test_cell_shape_errors():
 def test_numpy_unroll_reproduces_the_model():
     """Run lstm_cell_step_numpy along the sequence: the last state gives the model's logits."""
     torch.manual_seed(0)
-    model = SequenceRNN("lstm", hidden=5).double().eval()
+    model = SequenceRNN("lstm", hidden=5, bidirectional=False, readout="last").double().eval()
     x = torch.nn.functional.one_hot(torch.randint(0, 4, (3, 12)), 4).double().transpose(1, 2)
     w_ih, w_hh, b_ih, b_hh = (p.detach().numpy() for p in model.rnn.parameters())
     h = c = np.zeros((3, 5))

@@ -76,13 +76,47 @@ def test_attention_errors():
 
 def test_model_shapes_and_attention_maps():
     torch.manual_seed(0)
-    model = SequenceTransformer(16, 4, 3, max_len=64, embed_kernel=5, n_outputs=2).eval()
+    model = SequenceTransformer(16, 4, 3, max_len=64, embed_kernel=5, pool=1, n_outputs=2)
+    model.eval()
     x = torch.nn.functional.one_hot(torch.randint(0, 4, (2, 40)), 4).float().transpose(1, 2)
     logits, maps = model(x, return_attention=True)
     assert logits.shape == (2, 2)
     assert len(maps) == 3 and all(m.shape == (2, 4, 40, 40) for m in maps)
     torch.testing.assert_close(maps[0].sum(dim=-1), torch.ones(2, 4, 40))
     torch.testing.assert_close(model(x), logits)
+
+
+@pytest.mark.parametrize("length, tokens", [(40, 10), (41, 11), (3, 1)])
+def test_pooling_makes_one_token_per_pool_bases(length, tokens):
+    """T = ceil(L / pool): a last, shorter window keeps the final bases."""
+    torch.manual_seed(0)
+    model = SequenceTransformer(8, 2, 2, max_len=64, pool=4).eval()
+    x = torch.nn.functional.one_hot(torch.randint(0, 4, (2, length)), 4).float().transpose(1, 2)
+    assert model.tokens(x).shape == (2, tokens, 8)
+    logits, maps = model(x, return_attention=True)
+    assert logits.shape == (2, 1) and [m.shape for m in maps] == [(2, 2, tokens, tokens)] * 2
+    embedded = model.embed(x)  # (N, d, L): token t is the max over bases 4t .. 4t + 3
+    expected = torch.stack(
+        [embedded[:, :, 4 * t : 4 * t + 4].amax(dim=2) for t in range(tokens)], dim=1
+    )
+    torch.testing.assert_close(model.tokens(x) - model.position.pe[:tokens], expected)
+
+
+def test_training_forward_asks_for_no_attention_weights(monkeypatch):
+    """need_weights=False lets torch use its fused attention kernel (issue 13: ~2x faster)."""
+    model = SequenceTransformer(8, 2, 1, max_len=32)
+    calls = []
+    forward = torch.nn.MultiheadAttention.forward
+
+    def spy(self, *args, **kwargs):
+        calls.append(kwargs.get("need_weights"))
+        return forward(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.nn.MultiheadAttention, "forward", spy)
+    x = torch.nn.functional.one_hot(torch.randint(0, 4, (2, 20)), 4).float().transpose(1, 2)
+    model(x).sum().backward()
+    _, maps = model(x, return_attention=True)
+    assert calls == [False, True] and maps[0].shape == (2, 2, 5, 5)
 
 
 def test_model_attention_is_the_numpy_reference():
@@ -92,11 +126,11 @@ def test_model_attention_is_the_numpy_reference():
     x = torch.nn.functional.one_hot(torch.randint(0, 4, (3, 10)), 4).double().transpose(1, 2)
     _, (maps,) = model(x, return_attention=True)
     block = model.blocks[0]
-    tokens = model.position(model.embed(x).transpose(1, 2))  # (N, L, d)
+    tokens = model.tokens(x)  # (N, T, d), T = ceil(10 / 4) = 3
     h = block.norm1(tokens).detach().numpy()
     w, b = block.attn.in_proj_weight.detach().numpy(), block.attn.in_proj_bias.detach().numpy()
-    q, k, v = np.split(h @ w.T + b, 3, axis=-1)  # each (N, L, d)
-    heads = lambda a: a.reshape(3, 10, 2, 4).transpose(0, 2, 1, 3)  # noqa: E731 (N, heads, L, dh)
+    q, k, v = np.split(h @ w.T + b, 3, axis=-1)  # each (N, T, d)
+    heads = lambda a: a.reshape(3, 3, 2, 4).transpose(0, 2, 1, 3)  # noqa: E731 (N, heads, T, dh)
     _, weights = scaled_dot_product_attention(heads(q), heads(k), heads(v))
     assert_close(weights, maps.detach().numpy(), rtol=1e-9)
 
@@ -106,8 +140,10 @@ def test_model_errors():
         SequenceTransformer(30, 4)
     with pytest.raises(ValueError, match="embed_kernel must be odd"):
         SequenceTransformer(embed_kernel=4)
-    with pytest.raises(ValueError, match="longer than max_len=32"):
+    with pytest.raises(ValueError, match="x has length L = 40, longer than max_len=32"):
         SequenceTransformer(8, 2, 1, max_len=32)(torch.zeros(1, 4, 40))
+    with pytest.raises(ValueError, match="pool must be >= 1"):
+        SequenceTransformer(pool=0)
 
 
 def test_sinusoidal_encoding_at_any_positions():
