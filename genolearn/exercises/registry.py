@@ -134,6 +134,15 @@ class Exercise:
         return self.contract.tolerance(itemsize, case)
 
     @property
+    def substitutes(self) -> tuple[tuple[str, str], ...]:
+        """``(function name, "module:qualname")`` of the references of :attr:`depends`, for
+        the grader's sandbox, which puts them in place of the learner's own."""
+        deps = [get_exercise(i) for i in self.depends]
+        return tuple(
+            (d.function, f"{d.reference.__module__}:{d.reference.__qualname__}") for d in deps
+        )
+
+    @property
     def rtol(self) -> float:
         """The relative tolerance of a float64 problem."""
         return self.tolerance(8)[0]

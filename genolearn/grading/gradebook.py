@@ -79,6 +79,7 @@ def _text(entry: Mapping[str, Any]) -> str:
             entry["id"], entry["title"], entry["status"], entry["n_cases"], entry["n_passed"],
             entry["score"], entry["max_score"], index, entry["case"], entry["input"],
             entry["expected"], entry["got"], entry["problem"], entry["hint"], entry["diagnosis"],
+            entry["reason"],  # for a graded exercise: the note on substituted references
         )  # fmt: skip
         text = report.text()
     else:

@@ -12,6 +12,8 @@ whose ``"$type"`` says what it is:
 ``ndarray``   ``{"dtype": "<f8", "shape": [N, L], "data": base64 of the raw little-endian
               bytes in C order}`` — bool, integer, float, complex, str and bytes dtypes
 ``scalar``    a numpy scalar (``np.float32(1.5)``), same fields as ``ndarray`` without shape
+``generator``   a ``numpy.random.Generator`` over PCG64 (a seed an exercise may take):
+              ``{"state": "<decimal>", "inc": "<decimal>", "has_uint32": 0, "uinteger": 0}``
 ``unsupported``  anything else: ``{"type": "EvilObject", "module": "__main__", "reason": ""}``
 ============  ===========================================================================
 
@@ -186,6 +188,16 @@ class _Encoder:
             return x
         if t is np.ndarray:
             return self.array(x)
+        if self.strict and t is np.random.Generator and type(x.bit_generator) is np.random.PCG64:
+            self.charge(160)
+            state = x.bit_generator.state
+            return {
+                TAG: "generator",
+                "state": str(state["state"]["state"]),
+                "inc": str(state["state"]["inc"]),
+                "has_uint32": int(state["has_uint32"]),
+                "uinteger": int(state["uinteger"]),
+            }
         if t in _SCALAR_TYPES:
             arr = np.asarray(x)
             if not _DTYPE_RE.match(_little_endian(arr.dtype).str):
@@ -296,11 +308,32 @@ def decode(obj: Any) -> Any:
             shape = obj["shape"] if tag == "ndarray" else []
             arr = _decode_array(obj["dtype"], shape, obj["data"])
             return arr if tag == "ndarray" else arr[()]
+        if tag == "generator":
+            return _decode_generator(obj)
         if tag == "unsupported":
             return Unsupported(str(obj["type"]), str(obj.get("module", "")), obj.get("reason", ""))
     except (KeyError, TypeError, AttributeError) as exc:
         raise ProtocolError(f"malformed {tag!r} value: {type(exc).__name__}: {exc}") from None
     raise ProtocolError(f"unknown value tag {tag!r}")
+
+
+def _decode_generator(obj: dict) -> np.random.Generator:
+    fields = [obj["state"], obj["inc"], obj["has_uint32"], obj["uinteger"]]
+    if not all(type(f) is str and f.isdigit() and len(f) <= 40 for f in fields[:2]):
+        raise ProtocolError("generator state and inc must be decimal strings")
+    if not all(type(f) is int and 0 <= f < 2**32 for f in fields[2:]):
+        raise ProtocolError("generator has_uint32 and uinteger must be 32-bit integers")
+    bits = np.random.PCG64()
+    try:
+        bits.state = {
+            "bit_generator": "PCG64",
+            "state": {"state": int(fields[0]), "inc": int(fields[1])},
+            "has_uint32": fields[2],
+            "uinteger": fields[3],
+        }
+    except (ValueError, OverflowError) as exc:
+        raise ProtocolError(f"invalid generator state ({exc})") from None
+    return np.random.Generator(bits)
 
 
 def _decode_array(dtype: str, shape: list, data: str) -> np.ndarray:

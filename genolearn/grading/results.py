@@ -50,17 +50,21 @@ class Call:
     with ``args``/``kwargs`` attributes such as :class:`genolearn.exercises.Case`. Inputs must be
     plain data (numbers, strings, numpy arrays, lists, tuples, dicts with string keys).
     ``forbid`` lists module prefixes (``"genolearn"``, ``"torch"``) whose use is flagged.
+    ``substitute`` pairs a global name with a reference function (``"module:qualname"``) put
+    in its place while the function runs (the exercise is graded in isolation).
     """
 
     exercise: str
     function: str
     cases: Sequence[Any]
     forbid: Sequence[str] = ()
+    substitute: Sequence[tuple[str, str]] = ()
 
     @classmethod
     def from_exercise(cls, exercise: Any, cases: Sequence[Any]) -> Call:
         """From a registry :class:`~genolearn.exercises.Exercise` and its cases."""
-        return cls(exercise.id, exercise.function, tuple(cases), tuple(exercise.forbid))
+        substitute = tuple(getattr(exercise, "substitutes", ()))
+        return cls(exercise.id, exercise.function, tuple(cases), tuple(exercise.forbid), substitute)
 
 
 @dataclass(frozen=True)

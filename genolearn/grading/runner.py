@@ -144,6 +144,7 @@ class Worker:
         calls = [
             {"index": i, "exercise": c.exercise, "function": c.function}
             | {"forbid": list(c.forbid), "cases": cases}
+            | {"substitute": [list(pair) for pair in c.substitute]}
             for i, c, cases in self.calls
         ]
         job = {

@@ -70,7 +70,13 @@ _NO_JAIL: list[str] = []
 def _as_call(call: Any, i: int) -> Call:
     if isinstance(call, Mapping):
         try:
-            call = Call(call["exercise"], call["function"], call["cases"], call.get("forbid", ()))
+            call = Call(
+                call["exercise"],
+                call["function"],
+                call["cases"],
+                call.get("forbid", ()),
+                tuple(tuple(p) for p in call.get("substitute", ())),
+            )
         except KeyError as exc:
             raise ValueError(f"calls[{i}] is missing the key {exc}") from None
     if not isinstance(call, Call):

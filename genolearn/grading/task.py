@@ -169,6 +169,7 @@ def _graded(entry: dict, ex: Exercise, cases: list, expected: list, call: CallRe
         problem=report.problem,
         hint=report.hint,
         diagnosis=report.diagnosis,
+        reason=report.note,  # which reference functions replaced the student's own
     )
     if call.status == "forbidden_flag":
         entry["review"] = call.reason

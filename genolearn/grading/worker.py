@@ -38,6 +38,7 @@ import builtins  # noqa: E402
 import copy  # noqa: E402
 import difflib  # noqa: E402
 import faulthandler  # noqa: E402
+import importlib  # noqa: E402
 import io  # noqa: E402
 import json  # noqa: E402
 import linecache  # noqa: E402
@@ -347,6 +348,8 @@ def _same(a: Any, b: Any) -> bool:
         )
     if type(a) in (list, tuple):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if type(a) is np.random.Generator:
+        return True  # a seed given as a Generator is there to be drawn from
     if type(a) is dict:
         return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
     return a == b or (a != a and b != b)
@@ -393,7 +396,56 @@ def _run_case(fn: Any, args: tuple, kwargs: dict, profiler: _Profiler | None, jo
     return record
 
 
-def _run_call(call: dict, ns: dict, channel: _Channel, job: dict) -> dict[str, Any]:
+def _resolve(calls: list[dict]) -> dict[str, Any]:
+    """The reference functions the calls substitute (``"module:qualname"`` -> function),
+    imported before any student code runs, so a notebook cannot swap them."""
+    out: dict[str, Any] = {}
+    for call in calls:
+        for _, where in call.get("substitute", ()):
+            module, _, qualname = str(where).partition(":")
+            obj: Any = importlib.import_module(module)
+            for part in qualname.split("."):
+                obj = getattr(obj, part)
+            out[where] = obj
+    return out
+
+
+def _substitute(fn: Any, pairs: list, resolved: dict[str, Any], profiler: Any) -> Any:
+    """Put the reference dependencies into ``fn``'s globals (the exercise is graded in
+    isolation: a mistake in a function it calls costs points only there); returns a function
+    that restores the globals. While a reference runs, call tracing is paused: its own calls
+    into genolearn are not the student's."""
+    globs = getattr(fn, "__globals__", None)
+    if type(globs) is not dict or not pairs:
+        return lambda: None
+
+    def paused(ref: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            sys.setprofile(None)
+            try:
+                return ref(*args, **kwargs)
+            finally:
+                sys.setprofile(profiler)
+
+        return call if profiler is not None else ref
+
+    missing = object()
+    saved = {name: globs.get(name, missing) for name, _ in pairs}
+    globs.update({name: paused(resolved[where]) for name, where in pairs})
+
+    def restore() -> None:
+        for name, old in saved.items():
+            if old is missing:
+                globs.pop(name, None)
+            else:
+                globs[name] = old
+
+    return restore
+
+
+def _run_call(
+    call: dict, ns: dict, channel: _Channel, job: dict, resolved: dict[str, Any]
+) -> dict[str, Any]:
     name = call["function"]
     result = {"call": call["index"], "found": False, "found_type": None, "similar": []}
     result.update(cases=[], forbidden=[], tracing_disabled=False, duration=0.0)
@@ -407,12 +459,16 @@ def _run_call(call: dict, ns: dict, channel: _Channel, job: dict) -> dict[str, A
     forbid = tuple(call["forbid"])
     profiler = _Profiler(forbid) if forbid else None
     start = _clock()
-    for j, case in enumerate(call["cases"]):
-        channel.send("case", call=call["index"], case=j)
-        args, kwargs = protocol.decode(case["args"]), protocol.decode(case["kwargs"])
-        record = _run_case(fn, tuple(args), dict(kwargs), profiler, job)
-        result["tracing_disabled"] |= record.pop("disabled")
-        result["cases"].append(record)
+    restore = _substitute(fn, list(call.get("substitute", ())), resolved, profiler)
+    try:
+        for j, case in enumerate(call["cases"]):
+            channel.send("case", call=call["index"], case=j)
+            args, kwargs = protocol.decode(case["args"]), protocol.decode(case["kwargs"])
+            record = _run_case(fn, tuple(args), dict(kwargs), profiler, job)
+            result["tracing_disabled"] |= record.pop("disabled")
+            result["cases"].append(record)
+    finally:
+        restore()
     hits = list(profiler.hits) if profiler is not None else []
     hits += [h for h in _static_references(fn, forbid) if h not in hits]
     result.update(found=True, forbidden=hits[:50], duration=_clock() - start)
@@ -437,6 +493,7 @@ def main(argv: list[str] | None = None) -> None:
     install_audit_hook(os.getcwd(), allow_subprocess=job["allow_subprocess"])
     channel.send("ready", pid=job["pid"], audit_hook=True)
     try:
+        resolved = _resolve(job["calls"])
         cells = _load_cells(job["notebook"])
     except _Fatal as exc:
         channel.send("fatal", reason=str(exc))
@@ -470,7 +527,7 @@ def main(argv: list[str] | None = None) -> None:
     for call in job["calls"]:
         channel.send("start", call=call["index"])
         sys.stdout = sys.stderr = _Sink(capture)
-        channel.send("result", **_run_call(call, ns, channel, job))
+        channel.send("result", **_run_call(call, ns, channel, job, resolved))
     channel.send("done")
     _exit(0)
 

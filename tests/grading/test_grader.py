@@ -151,7 +151,8 @@ STUDENTS = [
     Student(
         "patcher",
         lean_notebook(PATCH),
-        scores(neuron_forward=0, sigmoid=0, sigmoid_derivative=0),
+        # sigmoid_derivative is graded with the reference sigmoid in place of the broken one
+        scores(neuron_forward=0, sigmoid=0),
         reason="values differ",
     ),
     Student(
@@ -230,10 +231,8 @@ def test_the_batch_finished_with_every_student(graded):
 
 def test_review_flags(graded):
     records = graded[3]
-    assert records["forbidden"]["review"] == [
-        "forbidden: ch1.sigmoid",
-        "forbidden: ch1.sigmoid_derivative",  # it calls the student's sigmoid
-    ]
+    # sigmoid_derivative calls sigmoid, but is graded with the reference one in its place
+    assert records["forbidden"]["review"] == ["forbidden: ch1.sigmoid"]
     assert records["forger"]["review"] == ["forged result lines"]
     flagged = {s for s, r in records.items() if r["review"]}
     assert flagged == {"forbidden", "forger"}
@@ -242,12 +241,12 @@ def test_review_flags(graded):
         for ln in (graded[1] / "ch01" / "gradebook.csv").read_text().splitlines()
         if "forbidden" in ln
     )
-    assert row.endswith(",10,10,graded,forbidden: ch1.sigmoid; forbidden: ch1.sigmoid_derivative")
+    assert row.endswith(",10,10,graded,forbidden: ch1.sigmoid")
 
 
 def test_monkeypatching_in_a_notebook_does_not_reach_the_grader(graded):
     check_module = sys.modules["genolearn.exercises.check"]
-    assert graded[3]["patcher"]["score"] == 5
+    assert graded[3]["patcher"]["score"] == 6
     assert not np.allclose([1.0], [2.0]) and check_module.compare.__name__ == "compare"
 
 
@@ -282,7 +281,9 @@ def test_hidden_cases_differ_between_students_and_replay_on_appeal(graded):
 def test_class_report(graded):
     out = graded[1]
     html = (out / "ch01" / "report.html").read_text()
-    assert "19 students" in html and "no activation (2)" in html
+    # answers of zeros coincide with "no activation" on a case with z = 0, but not on every
+    # case: no misconception is named for them
+    assert "19 students" in html and "no activation" not in html
     assert (out / "ch01" / "report.png").read_bytes()[:4] == b"\x89PNG"
 
 
@@ -308,10 +309,7 @@ def test_resume_and_regrade(tmp_path):
     nbformat.write(lean_notebook(), subs / "bob.ipynb")  # bob fixes his sigmoid
     fixed = grade()
     assert fixed.graded == ["bob"] and fixed.reused == ["amy"]
-    assert fixed.changes == [
-        ("bob", "ch1.sigmoid", 0.0, 2.0),
-        ("bob", "ch1.sigmoid_derivative", 0.0, 1.0),
-    ]
+    assert fixed.changes == [("bob", "ch1.sigmoid", 0.0, 2.0)]  # the derivative: isolated
     # A record made by an older, stricter check: same submission, lower score.
     path = out / "records" / "ch01" / "amy.json"
     record = json.loads(path.read_text())
