@@ -99,14 +99,6 @@ def _sgd_sign(param, grad, velocity, lr, momentum):
     return param + lr * v, v
 
 
-def _sgd_old_velocity(param, grad, velocity, lr, momentum):
-    return param - lr * velocity, momentum * velocity + grad
-
-
-def _sgd_no_momentum(param, grad, velocity, lr, momentum):
-    return param - lr * grad, grad.copy()
-
-
 SGD_STEP = register(
     Exercise(
         id="ch4.sgd_step",
@@ -147,13 +139,13 @@ SGD_STEP = register(
                 "step with the old velocity",
                 "the step uses the velocity before this step's gradient was added; update v "
                 "first, then p = p - lr * v with the new v.",
-                _sgd_old_velocity,
+                lambda p, g, v, lr, momentum: (p - lr * v, momentum * v + g),
             ),
             Mistake(
                 "momentum ignored",
                 "this is plain gradient descent: the velocity must carry the old velocity, "
                 "v = momentum * velocity + grad.",
-                _sgd_no_momentum,
+                lambda p, g, v, lr, momentum: (p - lr * g, g.copy()),
             ),
         ),
     )

@@ -1,10 +1,5 @@
-"""Checks for Chapter 4 — batches: one epoch of shuffled minibatches, and a complete minibatch
-training loop (which calls them).
-
-Every exercise returns plain data (floats, arrays and tuples of them) so the sandboxed grader
-can compare it; the minibatch exercise therefore returns the batches themselves rather than
-an iterator.
-"""
+"""Checks for Chapter 4 — one epoch of shuffled minibatches (returned as plain data, a list of
+pairs, so the sandboxed grader can compare them) and a minibatch training loop that calls it."""
 
 from __future__ import annotations
 
@@ -243,10 +238,6 @@ def _loop(
     return w, float(b), np.array(losses)
 
 
-def _train_full_batch(X, y, lr, epochs, batch_size, seed):
-    return _loop(X, y, lr, epochs, len(X), seed)
-
-
 TRAIN_LOGISTIC_REGRESSION = register(
     Exercise(
         id="ch4.train_logistic_regression",
@@ -271,7 +262,7 @@ TRAIN_LOGISTIC_REGRESSION = register(
                 "one update per epoch",
                 "you took one full-batch step per epoch; take one step per minibatch "
                 "(ceil(N / batch_size) steps per epoch).",
-                _train_full_batch,
+                lambda X, y, lr, epochs, batch_size, seed: _loop(X, y, lr, epochs, len(X), seed),
             ),
             Mistake(
                 "bias not learned",

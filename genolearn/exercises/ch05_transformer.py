@@ -1,5 +1,4 @@
-"""Checks for Chapter 5 — transformers: masked scaled dot-product attention and sinusoidal
-positional encoding."""
+"""Checks for Chapter 5 — transformers: masked attention and sinusoidal positional encoding."""
 
 from __future__ import annotations
 
@@ -15,9 +14,8 @@ _FORBID = ("genolearn", "torch", "scipy", "sklearn", "tensorflow", "jax")
 
 
 def _attention_inputs(values, rng, dims):
-    """q, k, v with or without a leading batch axis, at a scale where scores stay small or
-    reach ~1e4 (float64 only: there -1e4 and -inf differ), and a boolean mask (or None) of a
-    broadcastable shape in which every query may attend to at least one key."""
+    """q, k, v with or without a batch axis, scores small or up to ~1e4 (float64: where -1e4
+    and -inf differ), a mask (or None) of a broadcastable shape, every query seeing a key."""
     q, k = values["q"], values["k"]
     scale = 1.0 if q.dtype == np.float32 else float(rng.choice([1.0, 10.0, 120.0]))
     values["q"], values["k"] = (q * scale).astype(q.dtype), (k * scale).astype(k.dtype)
@@ -248,10 +246,6 @@ def _pe_pair_index(positions, d):
     return _interleave(np.sin(a), np.cos(a))
 
 
-def _pe_from_one(positions, d):
-    return sinusoidal_encoding(positions + 1, d)
-
-
 def _pe_multiplied(positions, d):
     a = _pe_angles(positions, d, multiply=True)
     return _interleave(np.sin(a), np.cos(a))
@@ -296,7 +290,7 @@ POSITIONAL_ENCODING = register(
                 "positions shifted by one",
                 "use the positions as given (the first is usually 0, whose row is 0, 1, 0, "
                 "1, ...), not position + 1.",
-                _pe_from_one,
+                lambda positions, d: sinusoidal_encoding(positions + 1, d),
             ),
             Mistake(
                 "multiplied instead of divided",
