@@ -38,7 +38,7 @@ _TARGET = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", re.S)
 _DROP = re.compile(r"^(?:\([^()\s]+\)=|%.*|\+\+\+.*)$")
 _MD_IMAGE = re.compile(r"(!\[[^\]]*\]\()(?P<src>[^)\s]+)((?:\s+\"[^\"]*\")?\))")
 _HTML_IMAGE = re.compile(r"(<img\b[^>]*?\bsrc=)([\"'])(?P<src>[^\"']+)\2")
-_LEAK = re.compile(r"\{[\w:-]+\}`|^[ \t]*(?:`{3,}|:{3,})\{|\{\{", re.M)
+_LEAK = re.compile(r"\{[\w:-]+\}`|^[ \t]*(?:`{3,}|:{3,})\{|\{\{\s*[\w.]+\s*\}\}", re.M)
 _MIME = {
     ".svg": "image/svg+xml",
     ".png": "image/png",
@@ -99,8 +99,11 @@ class Page:
             text = self._blocks(source.splitlines(), attachments)
         except BookError as error:
             raise MystError(str(error)) from error
-        outside_code = re.sub(
-            r"^ {0,3}(`{3,}|~{3,}).*?^ {0,3}\1[ \t]*$", "", text, flags=re.S | re.M
+        outside_code = re.sub(  # fenced code and math may hold anything
+            r"^ {0,3}(`{3,}|~{3,}).*?^ {0,3}\1[ \t]*$|\$\$.*?\$\$|\$[^$\n]+\$",
+            "",
+            text,
+            flags=re.S | re.M,
         )
         leak = _LEAK.search(outside_code)
         if leak:
@@ -122,7 +125,8 @@ class Page:
             fence = opened["fence"]
             close = re.compile(rf"^ {{0,3}}{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
             end = next((j for j in range(i + 1, len(lines)) if close.match(lines[j])), len(lines))
-            _extend(out, self._inline("\n".join(buffer), attachments)) if buffer else None
+            if buffer:
+                _extend(out, self._inline("\n".join(buffer), attachments))
             buffer = []
             directive = _DIRECTIVE.match(opened["info"].strip())
             if directive and fence[0] == "`" and "`" in opened["info"]:
@@ -141,7 +145,8 @@ class Page:
             else:
                 out += lines[i : end + 1]  # fenced code: verbatim
             i = end + 1
-        _extend(out, self._inline("\n".join(buffer), attachments)) if buffer else None
+        if buffer:
+            _extend(out, self._inline("\n".join(buffer), attachments))
         return "\n".join(out).strip("\n")
 
     def _directive(self, name: str, arg: str, body: list[str], attachments: dict) -> str:

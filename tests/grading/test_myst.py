@@ -206,6 +206,11 @@ def test_what_cannot_be_converted_fails_loudly(source, message):
         convert(source)
 
 
+def test_comments_targets_and_block_breaks_are_dropped_and_latex_braces_kept():
+    text, _, _ = convert("(intro)=\n% a comment for authors\n# Intro\n+++\nSo $x^{{2}}$.")
+    assert text == "# Intro\nSo $x^{{2}}$."
+
+
 def test_roles_that_need_the_book_fail_without_one():
     page = Page(None)
     with pytest.raises(MystError, match="needs the book"):
