@@ -60,7 +60,10 @@ def saliency(model: nn.Module, x, *, output: int = 0, batch_size: int = 128, dev
         for i in range(0, len(x), batch_size):
             xb = torch.as_tensor(x[i : i + batch_size], dtype=torch.float32, device=device)
             xb.requires_grad_(True)
-            logits = model(xb)  # (B, C)
+            # cuDNN's RNN kernels refuse a backward pass in eval mode ("cudnn RNN backward can
+            # only be called in training mode"): on a GPU, torch's own kernels run this pass.
+            with torch.backends.cudnn.flags(enabled=False):
+                logits = model(xb)  # (B, C)
             if output >= logits.shape[1]:
                 raise ValueError(f"output={output} but the model has {logits.shape[1]} output(s)")
             (grad,) = torch.autograd.grad(logits[:, output].sum(), xb)  # (B, 4, L)
