@@ -62,6 +62,9 @@ __all__ = ["main"]
 # the worker's own bookkeeping; builtins and numpy's namespace are restored after student code.
 _write, _getpid, _exit, _clock = os.write, os.getpid, os._exit, time.perf_counter
 _deepcopy, _dumps = copy.deepcopy, json.dumps
+# numpy.random is imported lazily by numpy: import it now, while memory is plentiful (after a
+# student's memory bomb, loading its shared libraries can fail).
+_GENERATOR = np.random.Generator
 _BUILTINS, _NUMPY = dict(builtins.__dict__), dict(np.__dict__)
 _MAX_TEXT = 2000
 _CELL_MAGICS_WITH_PYTHON = {"time", "timeit", "capture", "prun"}
@@ -348,7 +351,7 @@ def _same(a: Any, b: Any) -> bool:
         )
     if type(a) in (list, tuple):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    if type(a) is np.random.Generator:
+    if type(a) is _GENERATOR:
         return True  # a seed given as a Generator is there to be drawn from
     if type(a) is dict:
         return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
