@@ -31,6 +31,11 @@ user (root) and, in ``"jail"`` mode:
 If the grader dies (even by SIGKILL), the warden gets SIGKILL, then init, then the whole
 namespace: no sandbox process outlives its grader.
 
+``"userjail"`` mode is the same for a grader that is not root: it first makes a user
+namespace of its own (the only uid in it is the grader's, seen as uid 1000), and everything
+else follows, minus the change of uid: the worker runs as the grader's uid on the host, with
+no capabilities in any namespace, in a file system without the grader's files.
+
 ``"plain"`` mode (where namespaces cannot be made, e.g. a container without
 ``CAP_SYS_ADMIN``) drops to the uid the same way and ``exec``-s the worker directly; files any
 user may read stay visible. ``"current"`` mode keeps the grader's user (rlimits, a user and
@@ -57,6 +62,7 @@ _PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41, "ppc64le": 203, "s39
 _SYSTEM = ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "etc")
 _DEVICES = ("null", "zero", "full", "random", "urandom")
 _CAP_FIELDS = ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")
+_INNER_UID = 1000  # the grader's uid as seen inside a "userjail"
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.mount.argtypes = [ctypes.c_char_p] * 3 + [ctypes.c_ulong, ctypes.c_char_p]
@@ -100,16 +106,18 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
-def _drop_privileges(uid: int) -> None:
-    """Become ``uid`` with no capabilities in any set, no way to gain one, no core dumps."""
+def _drop_privileges(uid: int | None) -> None:
+    """Become ``uid`` (``None``: keep the uid) with no capabilities in any set, no way to gain
+    one, no core dumps."""
     with open("/proc/sys/kernel/cap_last_cap") as f:
         last = int(f.read())
     for cap in range(last + 1):
         _prctl(_BSET_DROP, cap, "prctl(PR_CAPBSET_DROP)")
     _prctl(_AMBIENT, _AMBIENT_CLEAR, "prctl(PR_CAP_AMBIENT_CLEAR_ALL)")
-    os.setgroups([])
-    os.setresgid(uid, uid, uid)
-    os.setresuid(uid, uid, uid)  # no KEEPCAPS: permitted and effective sets are cleared
+    if uid is not None:
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)  # no KEEPCAPS: permitted and effective sets are cleared
     header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this thread
     data = (ctypes.c_uint32 * 6)()  # effective, permitted, inheritable (x2): all zero
     if _libc.capset(header, data) != 0:
@@ -118,11 +126,11 @@ def _drop_privileges(uid: int) -> None:
     _prctl(_DUMPABLE, 0, "prctl(PR_SET_DUMPABLE)")
 
 
-def _check_no_capabilities(uid: int) -> None:
+def _check_no_capabilities(uid: int | None) -> None:
     with open("/proc/self/status") as f:
         status = dict(line.split(":", 1) for line in f if ":" in line)
     held = [k for k in _CAP_FIELDS if int(status[k].strip(), 16) != 0]
-    if held or int(status["Uid"].split()[0]) != uid:
+    if held or int(status["Uid"].split()[0]) != (_INNER_UID if uid is None else uid):
         raise _Setup(f"capabilities still held after dropping them: {', '.join(held)}")
 
 
@@ -237,9 +245,28 @@ def _warden(spec: dict, init: int, status_r: int) -> None:
     _mirror(int(data) if data.strip().isdigit() else status)
 
 
+def _enter_user_namespace(parent: int) -> None:
+    """``"userjail"``: a grader that is not root makes the namespaces inside a user namespace
+    of its own, where it appears as uid :data:`_INNER_UID` (never 0, so the worker it
+    ``exec``-s holds no capability even there)."""
+    outer_uid, outer_gid = os.geteuid(), os.getegid()
+    if _libc.unshare(_NEWUSER | _NS_FLAGS) != 0:
+        raise _os_error("unshare(user, mount, pid, net, ipc, uts namespaces)")
+    for name, text in (
+        ("setgroups", "deny"),
+        ("uid_map", f"{_INNER_UID} {outer_uid} 1"),
+        ("gid_map", f"{_INNER_UID} {outer_gid} 1"),
+    ):
+        with open(f"/proc/self/{name}", "w") as f:
+            f.write(text)
+    _die_with(parent)  # new credentials clear the parent-death signal
+
+
 def _jail(spec: dict) -> None:
     try:
-        if _libc.unshare(_NS_FLAGS) != 0:
+        if spec["mode"] == "userjail":
+            _enter_user_namespace(spec["parent"])
+        elif _libc.unshare(_NS_FLAGS) != 0:
             raise _os_error("unshare(mount, pid, net, ipc, uts namespaces)")
         status_r, status_w = os.pipe()
         lifeline, alive = os.pipe()
@@ -269,7 +296,7 @@ def main(argv: list[str]) -> None:
     _die_with(spec["parent"])
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     try:
-        if spec["mode"] == "jail":
+        if spec["mode"] in ("jail", "userjail"):
             _jail(spec)
         elif spec["mode"] == "plain":
             if spec["net"] and _libc.unshare(_NEWNET) != 0:

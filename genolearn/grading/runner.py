@@ -35,7 +35,7 @@ from genolearn.grading.results import Call, CallResult, SandboxError
 __all__ = ["NOTEBOOK", "Run", "Worker"]
 
 NOTEBOOK = "notebook.ipynb"
-_EXTRA_PROCESSES = {"jail": 2, "plain": 0, "current": 0}  # the warden and init share the uid
+_EXTRA_PROCESSES = {"jail": 2, "userjail": 2, "plain": 0, "current": 0}  # warden and init
 
 
 @dataclass
@@ -53,7 +53,8 @@ class Run:
 
 class Worker:
     """One worker for ``calls`` (``(index, Call, encoded cases)``), started in ``mode``:
-    ``"jail"``, ``"plain"`` (own uid, no namespaces) or ``"current"`` (the grader's user)."""
+    ``"jail"`` (root grader), ``"userjail"`` (the same for a grader that is not root),
+    ``"plain"`` (own uid, no namespaces) or ``"current"`` (the grader's user)."""
 
     def __init__(
         self, limits: Limits, source: bytes, calls: list[tuple[int, Call, list]], mode: str
@@ -163,7 +164,7 @@ class Worker:
         """The isolation of the running worker (called when it reports ready, before any
         student code runs): in the jail, the worker is the warden's grandchild."""
         pid = self.pid
-        if self.mode == "jail":
+        if self.mode in ("jail", "userjail"):
             for _ in range(2):
                 pid = next(iter(_children(pid)), pid)
         return observe(pid, self.uid, tuple(self.limits.rlimits()), self.mode)

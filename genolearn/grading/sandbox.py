@@ -14,10 +14,13 @@ in its own process. It
   (re-running the notebook); after one in a top-level cell, re-runs the notebook without it.
   One bad exercise costs only that exercise.
 
-Where the jail cannot be built (no namespaces, e.g. in a container without
-``CAP_SYS_ADMIN``), workers run as their own uid without namespaces, if the Python
-installation is readable by any user; otherwise grading stops with a
-:class:`SandboxError` that says what to change. Student code never runs with the grader's
+A grader that is not root builds the same jail inside a user namespace of its own
+(``"userjail"``: the worker keeps the grader's uid on the host, but holds no capability and
+sees none of the grader's files or processes). Where the jail cannot be built (no
+namespaces, e.g. in a container without ``CAP_SYS_ADMIN``), a root grader runs workers as
+their own uid without namespaces, if the Python installation is readable by any user, and
+otherwise stops with a :class:`SandboxError` that says what to change; a grader that is not
+root runs them as its own user, and the notes say so. Student code never runs with root's
 rights unless the caller asks for it (``Limits(user="current")``).
 
 Every :class:`CallResult` carries a ``reason`` written for the student.
@@ -250,16 +253,27 @@ class _Session:
         mode = "current"
         if runs_as_separate_user(self.limits):
             mode = "plain" if _NO_JAIL else "jail"
+        elif self.limits.user == "auto" and sys.platform.startswith("linux"):
+            mode = "current" if _NO_JAIL else "userjail"
+            if _NO_JAIL:
+                self._note(
+                    f"the jail could not be built ({_NO_JAIL[0]}), so the worker ran as the "
+                    "grader's own user: it could read what the grader can"
+                )
         if mode == "plain":
             self._check_plain()
         try:
             return Worker(self.limits, self.source, pending, mode).run(self.skip, self.deadline)
         except SandboxError as exc:
             why = [ln for ln in str(exc).splitlines() if "cannot build the jail" in ln]
-            if mode != "jail" or not why:
+            if mode not in ("jail", "userjail") or not why:
                 raise
             _NO_JAIL.append(why[0].removeprefix("genolearn sandbox: "))
             return self._start(pending)
+
+    def _note(self, note: str) -> None:
+        if note not in self.notes:
+            self.notes.append(note)
 
     def _check_plain(self) -> None:
         """Without the jail, the worker's uid must reach Python by ordinary permissions."""
@@ -275,12 +289,10 @@ class _Session:
                 "Allow namespaces (run the grader with CAP_SYS_ADMIN, e.g. docker run "
                 "--cap-add SYS_ADMIN), or install Python where any user may read it"
             )
-        note = (
+        self._note(
             f"the jail could not be built ({_NO_JAIL[0]}), so the worker ran as its own "
             "user without namespaces: files any user may read were visible to it"
         )
-        if note not in self.notes:
-            self.notes.append(note)
 
 
 def _unreadable(

@@ -186,3 +186,42 @@ def test_the_sweep_leaves_live_graders_alone(tmp_path):
             proc.kill()
             proc.wait()
     assert not live.path.exists()
+
+
+@pytest.mark.parametrize("mode", ["jail", "userjail"])
+def test_a_worker_dies_with_the_process_that_started_it(tmp_path, mode):
+    """The same one level down: SIGKILL to the process calling ``run_submission`` (no process
+    group kill) ends its looping worker and the daemon the submission left; ``userjail`` is
+    what a grader that is not root builds (forced here, as root)."""
+    name = f"gld{secrets.token_hex(5)}"
+    cells = [
+        "import ctypes, os, time\nif os.fork() == 0:\n    os.setsid()\n"
+        f"    ctypes.CDLL(None).prctl(15, {name.encode()!r}, 0, 0, 0)\n"
+        "    while True:\n        time.sleep(0.2)",
+        LOOP,
+    ]
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(v4.new_notebook(cells=[v4.new_code_cell(c) for c in cells]), path)
+    force = "sandbox.runs_as_separate_user = lambda lim: False\n" if mode == "userjail" else ""
+    script = (
+        "from genolearn.grading import Call, Limits, sandbox, run_submission\n"
+        + force
+        + f"run_submission({str(path)!r}, [Call('t.s', 'sigmoid', [((0.0,), {{}})])], "
+        + "limits=Limits(call_timeout_s=300))\n"
+    )
+    caller = subprocess.Popen([str(ROOT / ".venv" / "bin" / "python"), "-c", script], cwd=ROOT)
+    try:
+
+        def looping() -> set[int]:
+            table = processes()
+            tree = descendants(caller.pid, table)
+            named = {p for p, i in table.items() if i["comm"] == name}
+            busy = any("genolearn.grading.worker" in table[p]["cmdline"] for p in tree)
+            return tree | named if named and busy else set()
+
+        started = wait_for(looping, timeout=60)
+        assert started, "the looping submission never started"
+    finally:
+        caller.kill()
+        caller.wait()
+    assert wait_for(lambda: not (started & set(processes())), timeout=5)
