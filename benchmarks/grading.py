@@ -132,7 +132,7 @@ def main() -> None:
             shutil.copy(NOTEBOOK, subs / f"student{i:03d}.ipynb")
 
         start = time.perf_counter()
-        run = grade_class(subs, tmp / "out", chapters=[1], secret=b"benchmark", workers=w)
+        run = grade_class(subs, tmp / "out", chapters=[1], secret=b"benchmark", workers=w)[1]
         grade_s = (time.perf_counter() - start) / n
         scores = {line.rsplit(",", 4)[1] for line in run.gradebook.read_text().splitlines()[1:]}
         assert not run.errors and scores == {"10"}, (run.errors, scores)

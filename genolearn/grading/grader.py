@@ -282,7 +282,7 @@ def grade_class(
             version = checks_version(exercises)
             tasks = [_task(s, exercises, secret, version, limits) for s in scan.submissions]
             batch = Batch(run, exercises, limits, layouts, names)
-            batch.grade(tasks, regrade if regrade != "all" else "all", progress, runner)
+            batch.grade(tasks, regrade, progress, runner)
             result.runs[ch] = run
         _write_course(out, people, result)
     finally:
