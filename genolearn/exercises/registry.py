@@ -35,6 +35,7 @@ NOTEBOOKS: dict[int, str] = {
     3: "backprop.ipynb",
     4: "training.ipynb",
     5: "architectures.ipynb",
+    9: "capstone.ipynb",
 }
 
 

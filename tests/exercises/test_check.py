@@ -117,8 +117,11 @@ def test_mutating_the_input_fails(exercise_id):
     def mutate(*args, **kwargs):
         out = ex.reference(*args, **kwargs)
         for a in args:
-            if isinstance(a, np.ndarray) and a.dtype.kind == "f" and a.size:
-                a *= 2.0
+            if isinstance(a, np.ndarray) and a.dtype.kind in "fiu" and a.size:
+                if a.dtype.kind == "f":
+                    a *= 2.0
+                else:
+                    a += 1  # integer inputs (labels) too
                 break
         return out
 
