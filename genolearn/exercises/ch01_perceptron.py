@@ -34,6 +34,8 @@ def _update_cases(rng: np.random.Generator) -> list[Case]:
         Case((w, 0.0, np.array([2.0, 0.5]), 0, 0.1), label="negative example predicted 1"),
         Case((w, 0.0, np.array([2.0, 0.5]), 1, 0.1), label="already correct: nothing changes"),
         Case((w, 0.0, np.array([2.0, 1.0]), 0, 1.0), label="w . x + b = 0 exactly: predicted 1"),
+        Case((w, 0.0, np.array([2.0, 1.0]), 1, 1.0), label="w . x + b = 0, label 1: correct"),
+        Case((w, 0.0, np.array([1.5, 0.5]), 0, 0.5), label="w . x + b = 0.25: predicted 1"),
         Case((w, 0.5, np.array([1.0, 2.0]), 1, 0.3), label="bias and learning rate matter"),
         Case((w, -1.0, np.array([1.0, 0.2]), 1, 0.1), label="the bias decides: w.x = 0.3, b = -1"),
         *_UPDATE.draw(rng, 4),

@@ -106,6 +106,15 @@ def _attention_cases(rng: np.random.Generator) -> list[Case]:
             ),
             label="large scores (q . k / sqrt(d) up to 1000)",
         ),
+        Case(
+            (
+                np.array([[100.0, 0.0]]),
+                np.array([[-400.0, 0.0], [50.0, 0.0]]),
+                np.array([[1.0, 2.0], [3.0, 4.0]]),
+                np.array([True, False]),
+            ),
+            label="the only allowed score is -28284: a blocked key must still get weight 0",
+        ),
     ]
     return [*cases, *_ATTENTION.draw(rng, 5)]
 
