@@ -81,7 +81,7 @@ CLASS_WEIGHTS = register(
             Mistake(
                 "inverse counts",
                 "these are 1 / n_c: right in proportion, but the loss's scale changed. Multiply "
-                "by N / C so that the weights average 1 over the cells (sum_i w[y_i] = N).",
+                "by N / C so that every class weighs N / C in total (the cells average 1).",
                 _weights_inverse_count,
             ),
             Mistake(

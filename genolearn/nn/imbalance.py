@@ -38,7 +38,7 @@ def class_weights(y: Any, n_classes: int) -> np.ndarray:
         n_classes: C >= 1.
 
     Returns:
-        ``(C,)`` float64 weights; ``sum_i w[y_i] = N``.
+        ``(C,)`` float64 weights; ``sum_i w[y_i] = N`` when every class occurs in ``y``.
     """
     n_classes = check_int(n_classes, "n_classes", low=1)
     y = _labels(y, "y", n_classes, {})
