@@ -17,11 +17,11 @@ turns it into tests.
 
 from __future__ import annotations
 
-from tests.exercises.adversarial import ch01, ch02, ch03, ch04, ch05
+from tests.exercises.adversarial import ch01, ch02, ch03, ch04, ch05, ch09
 
 __all__ = ["WRONG", "CORRECT", "WITNESSES", "WARNING_FREE", "CHAPTERS"]
 
-CHAPTERS = (ch01, ch02, ch03, ch04, ch05)
+CHAPTERS = (ch01, ch02, ch03, ch04, ch05, ch09)
 
 WRONG = {k: v for m in CHAPTERS for k, v in m.WRONG.items()}
 CORRECT = {k: v for m in CHAPTERS for k, v in m.CORRECT.items()}
