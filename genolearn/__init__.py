@@ -7,7 +7,8 @@ torch-based code lives in :mod:`genolearn.deep` and is never imported from here.
 """
 
 from genolearn import dna, nn
+from genolearn.quoted import QuotedNumberError, quote
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "dna", "nn"]
+__all__ = ["QuotedNumberError", "__version__", "dna", "nn", "quote"]

@@ -19,7 +19,8 @@ Tasks (``synthetic_task(task=...)``):
   ``SequenceTransformer(32, 4, 1, embed_kernel=9)`` 100 %.)
 
 ``gc_confounder`` adds a shortcut: positives get a slightly GC-richer background, so a model
-can score above chance without finding the motif (Chapter 5 asks students to detect this).
+can score above chance without finding the motif: a test for attribution methods and for
+baselines such as GC content alone (no chapter uses it yet).
 """
 
 from __future__ import annotations

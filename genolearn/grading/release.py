@@ -16,7 +16,8 @@ turned from MyST into plain Jupyter Markdown (:mod:`genolearn.grading.myst`): fi
 images embedded as cell attachments, admonitions callouts, ``{doc}``/``{term}`` links to the
 online book, ``{cite}`` author–year with a "References" cell appended. A construct that cannot be
 converted stops the release with a :class:`ReleaseError` naming the notebook and the cell.
-Outputs are cleared.
+Cells tagged ``quoted`` (the book's hidden checks of the numbers its prose quotes, see
+:mod:`genolearn.quoted`) are left out. Outputs are cleared.
 """
 
 from __future__ import annotations
@@ -94,6 +95,8 @@ def release_source(
     ids: list[str] = []
     for index, cell in enumerate(nb.cells):
         where = f"{name}, cell {index}"
+        if "quoted" in cell.get("metadata", {}).get("tags", []):
+            continue  # the book's own test of the numbers its prose quotes (genolearn.quote)
         if cell.cell_type == "markdown":
             if _GATE.match(cell.source):
                 continue

@@ -172,3 +172,13 @@ def test_unconvertible_myst_stops_the_release_naming_notebook_and_cell(source, m
     )
     with pytest.raises(ReleaseError, match=message):
         release_source(nb, "nb.ipynb")
+
+
+def test_quoted_number_cells_stay_in_the_book_only():
+    nb = nbformat.v4.new_notebook()
+    kept = nbformat.v4.new_code_cell("x = 1")
+    hidden = nbformat.v4.new_code_cell('quote("ch1.x", x, 1)')
+    hidden.metadata["tags"] = ["remove-cell", "quoted"]
+    nb.cells = [kept, hidden]
+    student, _ = release_source(nb, "t.ipynb")
+    assert [c.source for c in student.cells] == ["x = 1"]
