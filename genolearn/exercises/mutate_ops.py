@@ -91,6 +91,12 @@ def _is_np(node: ast.Call) -> bool:
 Op = tuple[str, Callable[[ast.AST], Any]]
 
 
+def _is_max(node: ast.AST) -> bool:
+    """``x.max(...)``, ``np.max(...)`` or ``np.amax(...)``: the shift of a stable softmax or
+    log-sum-exp (``z - z.max(axis, keepdims=True)``)."""
+    return isinstance(node, ast.Call) and _call_name(node) in ("max", "amax", "nanmax")
+
+
 def _call_ops(node: ast.Call) -> list[Op]:
     ops: list[Op] = []
     name, args = _call_name(node), node.args
@@ -204,7 +210,9 @@ def node_ops(node: ast.AST, params: list[str], *, reference: bool) -> list[Op]:
         name = f"swap:{type(node.op).__name__}->{new.__name__}"
         ops.append((name, lambda n, new=new: (setattr(n, "op", new()), n)[1]))
     if isinstance(node, ast.BinOp) and isinstance(node.op, _DROPPABLE_TERMS):
-        ops.append(("drop:right-operand", lambda n: n.left))
+        shift = isinstance(node.op, ast.Sub) and _is_max(node.right)
+        name = "naive:max-shift-removed" if shift else "drop:right-operand"
+        ops.append((name, lambda n: n.left))
         ops.append(("drop:left-operand", lambda n: n.right))
     if isinstance(node, ast.Compare) and len(node.ops) == 1:
         for new in _CMP_SWAPS.get(type(node.ops[0]), ()):
@@ -222,6 +230,8 @@ def node_ops(node: ast.AST, params: list[str], *, reference: bool) -> list[Op]:
         )
     if isinstance(node, ast.Constant):
         ops += _const_ops(node.value)
+    if isinstance(node, ast.Attribute) and node.attr == "inf" and isinstance(node.value, ast.Name):
+        ops.append(("const:inf->1e4", lambda n: ast.Constant(1e4)))  # a mask of -1e4, not -inf
     if isinstance(node, ast.Call):
         ops += _call_ops(node)
     if isinstance(node, ast.Slice):
