@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from genolearn.exercises import all_exercises, get_exercise
-from genolearn.exercises.mutate import Mutant, mutants
+from genolearn.exercises.mutate import Mutant, mutants, sample
 from genolearn.exercises.mutate_kill import KillRow, kill_row, kill_table, passing_seeds
 from genolearn.exercises.registry import Case
 
@@ -271,3 +271,11 @@ def test_a_naive_formula_mutant_is_generated_and_killed():
         got = naive[0].implementation()(z)
     assert np.isnan(got[0]) and got[1] == 0.5 and got[2] == 1.0
     assert passing_seeds(naive[0], SEEDS) == ()
+
+
+def test_sampling_is_deterministic_and_bounded():
+    items = mutants(get_exercise("ch6.ism_scores"))
+    chosen = sample(items, 10)
+    assert len(chosen) == 10 and chosen == sample(list(reversed(items)), 10)[::-1]
+    assert [m.id for m in chosen] == [m.id for m in items if m in chosen]  # generation order
+    assert sample(items, None) == items and sample(items, len(items) + 1) == items
