@@ -79,6 +79,13 @@ def _md(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
 
 
+def _where_md(entry: Mapping[str, Any]) -> str:
+    """Where the exercise is, in Markdown: its id (one of ours, validated against the
+    registry when the record arrived) as code, the cell as escaped text."""
+    cell = entry.get("cell")
+    return f"`{entry['id']}`" + (f", code cell {cell} (In \\[{cell}\\])" if cell else "")
+
+
 def _fence(text: str) -> str:
     runs = [len(r) for r in re.findall(r"`+", text)]
     fence = "`" * max(3, max(runs, default=0) + 1)
@@ -98,12 +105,12 @@ def feedback_markdown(feedback: Mapping[str, Any], chapter: int | None = None) -
     lines += ["| exercise | where | status | points |", "|---|---|---|---|"]
     for e in feedback["exercises"]:
         lines.append(
-            f"| {_md(e['title'])} | {_md(_where(e))} | {_mark(e['status'])} {_md(e['status'])} "
+            f"| {_md(e['title'])} | {_where_md(e)} | {_mark(e['status'])} {_md(e['status'])} "
             f"| {_points(e)} |"
         )
     for e in feedback["exercises"]:
-        lines += ["", f"## {_mark(e['status'])} {_md(e['id'])} — {_md(e['title'])}", ""]
-        lines.append(f"- **where:** {_md(_where(e))}")
+        lines += ["", f"## {_mark(e['status'])} `{e['id']}` — {_md(e['title'])}", ""]
+        lines.append(f"- **where:** {_where_md(e)}")
         lines.append(f"- **status:** {_md(e['status'])}, {_points(e)} points")
         for key, label, text in _details(e):
             if key in _BLOCK:

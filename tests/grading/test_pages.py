@@ -82,7 +82,10 @@ def test_markdown_file_shows_the_student_strings_as_text():
     outside = re.sub(r"^(`{3,})text\n.*?^\1$", "", text, flags=re.S | re.M)
     assert "<" not in outside.replace("\\<", "") and "\\<script\\>" in outside  # the note
     assert "\\[link\\](http://evil)" in outside  # no link
-    assert "array([[1., 2.], [3., 4.]])" in text and "code cell 2 (In \\[2\\])" in text
+    assert (
+        "array([[1., 2.], [3., 4.]])" in text
+        and "`ch1.neuron_forward`, code cell 2 (In \\[2\\])" in text
+    )
     assert text.startswith("# Feedback for amy, chapter 1\n")
     assert "| Neuron" in text or "| " in text.splitlines()[8]
 
