@@ -280,7 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         metavar="MB",
-        help="memory limit per submission (default 1024; 4096 for chapter 5)",
+        help="memory limit per submission (default 1024; 4096 for chapters 5-9)",
     )
     p.add_argument(
         "--class-list",

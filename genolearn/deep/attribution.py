@@ -29,11 +29,11 @@ def corrected_saliency(grad, x) -> np.ndarray:
         x: ``(N, 4, L)`` the one-hot input the gradient was taken at.
 
     Returns:
-        ``(N, 4, L)`` in the inputs' float precision (float64 for integer inputs).
+        ``(N, 4, L)`` in the inputs' float precision (float64 for integer inputs: the mean
+        over the bases is a float).
     """
     sizes: dict[str, int] = {}
     g = check_array(grad, "grad", shape=("N", 4, "L"), finite=True, sizes=sizes)
     x = check_array(x, "x", shape=("N", 4, "L"), finite=True, sizes=sizes)
-    dtype = np.result_type(g.dtype, x.dtype, np.float32)
     centred = g - g.mean(axis=1, keepdims=True)  # (N, 4, L): remove the shared offset
-    return (centred * x).astype(dtype)
+    return centred * x

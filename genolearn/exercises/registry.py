@@ -34,7 +34,10 @@ NOTEBOOKS: dict[int, str] = {
     2: "layers.ipynb",
     3: "backprop.ipynb",
     4: "training.ipynb",
-    5: "architectures.ipynb",
+    5: "fnn.ipynb",
+    6: "cnn.ipynb",
+    7: "rnn.ipynb",
+    8: "transformer.ipynb",
     9: "capstone.ipynb",
 }
 
@@ -168,7 +171,7 @@ def register(exercise: Exercise) -> Exercise:
 
 def _load(chapter: int | None = None) -> None:
     """Import the chapter modules (only the one asked for: Chapter 1's checks must not pay for
-    importing torch, which Chapter 5's need)."""
+    importing torch, which Chapters 5-9 need)."""
     for name in _chapter_modules():
         number = int(name.rsplit(".", 1)[1][2:4])
         if (chapter is None or number == chapter) and name not in _loaded:

@@ -50,7 +50,7 @@ from genolearn.grading.task import GradeTask, checks_version
 __all__ = ["CourseRun", "GradeRun", "default_limits", "grade_class", "released_notebook_names"]
 
 #: Chapters whose checks and notebooks import torch, which reserves ~600 MB of address space.
-TORCH_CHAPTERS = frozenset({5, 9})
+TORCH_CHAPTERS = frozenset({5, 6, 7, 8, 9})
 DEFAULT_MEMORY_MB, TORCH_MEMORY_MB = 1024, 4096
 
 

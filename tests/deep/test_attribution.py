@@ -41,6 +41,7 @@ def test_uncorrected_version_is_gd_saliency():
     corrected = corrected_saliency(grad, x)
     np.testing.assert_allclose(corrected, (grad - grad.mean(axis=1, keepdims=True)) * x, atol=1e-6)
     assert corrected.dtype == np.float32
+    assert corrected_saliency(grad.astype(int), x.astype(int)).dtype == np.float64
 
 
 def test_errors_name_the_argument():

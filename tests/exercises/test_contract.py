@@ -79,13 +79,13 @@ def test_seeds_are_drawn_as_ints_and_as_generators():
 
 
 def test_optional_arguments_are_drawn_present_and_absent():
-    strides = [c.kwargs.get("stride", OMIT) for c in _cases("ch5.max_pool1d")]
+    strides = [c.kwargs.get("stride", OMIT) for c in _cases("ch6.max_pool1d")]
     assert OMIT in strides and None in strides and any(isinstance(s, int) for s in strides)
     lrs = [len(c.args) == 4 or "lr" in c.kwargs for c in _cases("ch1.train_perceptron")]
     assert True in lrs and False in lrs
     eps = {c.args[8] for c in _cases("ch4.adam_step")}
     assert 1e-8 in eps and len(eps) > 3
-    assert any(c.args[0].shape[1] != 4 for c in _cases("ch5.conv1d"))
+    assert any(c.args[0].shape[1] != 4 for c in _cases("ch6.conv1d"))
 
 
 def test_cases_reach_the_extremes_where_naive_numerics_break():

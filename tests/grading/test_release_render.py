@@ -49,7 +49,7 @@ def released(tmp_path_factory):
     return release
 
 
-def _params(slow: set[str] = frozenset({"05_architectures"})):
+def _params(slow: set[str] = frozenset({"05_fnn", "06_cnn", "07_rnn", "08_transformer"})):
     return [
         pytest.param(p, id=p.parent.name, marks=[pytest.mark.slow] if p.parent.name in slow else [])
         for p in CHAPTERS

@@ -1,277 +1,279 @@
 """Chapter 5 — wrong and correct answers written independently of the mistake catalogue.
 
 Same layout as :mod:`tests.exercises.adversarial.ch01`; the exercise texts are in
-``chapters/05_architectures/architectures.ipynb``. The sequence-model answers (LSTM,
-positional encoding, attention) live in :mod:`tests.exercises.adversarial.ch05_sequence`.
+``chapters/05_fnn/fnn.ipynb`` (the baselines: a PWM from sites, its best window score, the
+most accurate threshold, k-mer counts of one-hot DNA).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from tests.exercises.adversarial import ch05_sequence
-
 __all__ = ["WRONG", "CORRECT", "WITNESSES"]
 
-_rng = np.random.default_rng(505)
+_rng = np.random.default_rng(5005)
 
 
-def _encode(seq):
-    return np.eye(4)[["ACGT".index(b) for b in seq]].T  # (4, L)
+def _encode(*seqs):
+    table = {b: np.eye(4)[i] for i, b in enumerate("ACGT")} | {"N": np.zeros(4)}
+    return np.stack([np.array([table[b] for b in s]).T for s in seqs])  # (N, 4, L)
 
 
-def _windows(x, k):
-    return np.lib.stride_tricks.sliding_window_view(x, k, axis=-1)
+# --------------------------------------------------------------------------- pwm_from_sites
 
 
-# --------------------------------------------------------------------------- conv1d
-
-
-def cv_four_channels(x, w, b):
-    n, _, length = x.shape
-    f, _, k = w.shape
-    out = np.zeros((n, f, length - k + 1))
-    for c in range(4):  # "DNA has four channels"
-        for j in range(k):
-            out += np.einsum("nl,f->nfl", x[:, c, j : j + length - k + 1], w[:, c, j])
-    return out + b[:, None]
-
-
-def cv_float16(x, w, b):
-    win = _windows(x.astype(np.float16), w.shape[2])
-    return np.einsum("nclk,fck->nfl", win, w.astype(np.float16)) + b.astype(np.float16)[:, None]
-
-
-def cv_bias_last_axis(x, w, b):
-    return np.einsum("nclk,fck->nfl", _windows(x, w.shape[2]), w) + b  # b along positions
-
-
-def cv_first_filter(x, w, b):
-    out = np.einsum("nclk,ck->nl", _windows(x, w.shape[2]), w[0])  # filter 0 for every f
-    return out[:, None, :] + b[None, :, None]
-
-
-def cv_int_buffer(x, w, b):
-    n, _, length = x.shape
-    f, _c, k = w.shape
-    out = np.zeros((n, f, length - k + 1), dtype=int)  # truncates every float written
-    for pos in range(length - k + 1):
-        out[:, :, pos] = np.einsum("nck,fck->nf", x[:, :, pos : pos + k], w) + b
-    return out
-
-
-def cv_loops(x, w, b):
-    n, _c, length = x.shape
-    f, _, k = w.shape
-    out = np.empty((n, f, length - k + 1), dtype=np.result_type(x, w, b))
-    for i in range(n):
-        for j in range(f):
-            for pos in range(length - k + 1):
-                out[i, j, pos] = np.sum(x[i, :, pos : pos + k] * w[j]) + b[j]
-    return out
-
-
-def cv_correlate(x, w, b):
-    n, c, length = x.shape
-    f, _, k = w.shape
-    out = np.zeros((n, f, length - k + 1), dtype=np.result_type(x, w, b))
-    for i in range(n):
-        for j in range(f):
-            for ch in range(c):
-                out[i, j] += np.correlate(x[i, ch], w[j, ch], mode="valid")
-            out[i, j] += b[j]
-    return out
-
-
-# --------------------------------------------------------------------------- max_pool1d
-
-
-def mp_missing_last(x, kernel_size, stride=None):
-    stride = stride or kernel_size
-    n = (x.shape[2] - kernel_size) // stride  # forgot the + 1
-    return np.stack(
-        [x[:, :, j * stride : j * stride + kernel_size].max(axis=2) for j in range(n)], axis=2
+def ps_float16(sites, pseudocount):
+    counts = sites.sum(axis=0).astype(np.float16)
+    return np.log2((counts + pseudocount) / (len(sites) + 4 * pseudocount) / 0.25).astype(
+        np.float16
     )
 
 
-def mp_reshape(x, kernel_size, stride=None):
-    n = x.shape[2] // kernel_size  # reshape trick: windows of kernel_size, stride ignored
-    return x[:, :, : n * kernel_size].reshape(x.shape[0], x.shape[1], n, kernel_size).max(axis=3)
+def ps_one_pseudocount_per_column(sites, pseudocount):
+    counts = sites.sum(axis=0)
+    return np.log2((counts + pseudocount / 4) / (len(sites) + pseudocount) / 0.25)
 
 
-def mp_channel_axis(x, kernel_size, stride=None):
-    stride = stride or kernel_size
-    n = (x.shape[2] - kernel_size) // stride + 1
-    return np.stack(
-        [x[:, :, j * stride : j * stride + kernel_size].max(axis=1) for j in range(n)], axis=2
-    )
+def ps_first_site_only(sites, pseudocount):
+    return np.log2((sites[0] + pseudocount) / (1 + 4 * pseudocount) / 0.25)
 
 
-def mp_float16(x, kernel_size, stride=None):
-    stride = stride or kernel_size
-    return _windows(x.astype(np.float16), kernel_size)[:, :, ::stride].max(axis=3)
+def ps_mean_instead_of_counts(sites, pseudocount):
+    freq = sites.mean(axis=0)  # the pseudocount then weighs N times too much
+    return np.log2((freq + pseudocount) / (1 + 4 * pseudocount) / 0.25)
 
 
-def mp_short_window(x, kernel_size, stride=None):
-    stride = stride or kernel_size
-    n = (x.shape[2] - kernel_size) // stride + 1
-    return np.stack(
-        [x[:, :, j * stride : j * stride + kernel_size - 1].max(axis=2) for j in range(n)], axis=2
-    )  # "inclusive end": one position short
+def ps_in_place(sites, pseudocount):
+    sites += pseudocount / len(sites)  # edits the caller's array
+    return np.log2(sites.sum(axis=0) / (len(sites) + 4 * pseudocount) / 0.25)
 
 
-def mp_strided_view(x, kernel_size, stride=None):
-    return _windows(x, kernel_size)[:, :, :: stride or kernel_size].max(axis=-1)
-
-
-def mp_loops(x, kernel_size, stride=None):
-    stride = kernel_size if stride is None else stride
-    n_out = (x.shape[2] - kernel_size) // stride + 1
-    out = np.empty((*x.shape[:2], n_out), dtype=x.dtype)
-    for j in range(n_out):
-        window = x[:, :, j * stride : j * stride + kernel_size]
-        best = window[:, :, 0].copy()
-        for t in range(1, kernel_size):
-            best = np.maximum(best, window[:, :, t])
-        out[:, :, j] = best
+def ps_loops(sites, pseudocount):
+    n, _, k = sites.shape
+    out = np.empty((4, k))
+    for pos in range(k):
+        column = [pseudocount + sum(float(sites[i, b, pos]) for i in range(n)) for b in range(4)]
+        total = sum(column)
+        out[:, pos] = [np.log2(4 * c / total) for c in column]
     return out
 
 
-# --------------------------------------------------------------------------- ISM
+def ps_einsum(sites, pseudocount):
+    counts = np.einsum("nak->ak", sites.astype(np.float64))
+    probs = (counts + pseudocount) / (counts + pseudocount).sum(axis=0)
+    return np.log2(probs) + 2
 
 
-def _best(s, pwm, windows=None):
-    scores = np.einsum("cwk,ck->w", _windows(s, pwm.shape[1]), pwm)
-    return scores.max() if windows is None else scores[windows].max()
+# --------------------------------------------------------------------------- best_pwm_score
 
 
-def _ism(x, pwm, best, *, in_place=False):
-    ref = best(x, pwm)
-    out = np.zeros(x.shape)
-    for pos in range(x.shape[1]):
-        for base in range(4):
-            if x[base, pos] == 1:
-                continue
-            v = x if in_place else x.copy()
-            v[:, pos] = 0.0
-            v[base, pos] = 1.0
-            out[base, pos] = best(v, pwm) - ref
-    return out
+def bs_first_window(x, pwm):
+    return np.einsum("nak,ak->n", x[:, :, : pwm.shape[1]], pwm)
 
 
-def is_local_windows(x, pwm):
-    k, length = pwm.shape[1], x.shape[1]
-
-    def best_covering(s, p, pos):  # only windows that contain the mutated position
-        lo, hi = max(0, pos - k + 1), min(pos, length - k)
-        return _best(s, p, slice(lo, hi + 1))
-
-    ref = _best(x, pwm)
-    out = np.zeros(x.shape)
-    for pos in range(length):
-        for base in np.flatnonzero(x[:, pos] == 0):
-            v = x.copy()
-            v[:, pos] = 0.0
-            v[base, pos] = 1.0
-            out[base, pos] = best_covering(v, pwm, pos) - ref
-    return out
+def bs_float16(x, pwm):
+    win = np.lib.stride_tricks.sliding_window_view(x.astype(np.float16), pwm.shape[1], axis=2)
+    return np.einsum("nawk,ak->nw", win, pwm.astype(np.float16)).max(axis=1)
 
 
-def is_float16(x, pwm):
-    return _ism(x.astype(np.float16), pwm.astype(np.float16), _best).astype(np.float16)
-
-
-def is_in_place(x, pwm):
-    return _ism(x, pwm, _best, in_place=True)  # never puts the observed base back
-
-
-def is_last_window_missing(x, pwm):
-    def best(s, p):
-        k = p.shape[1]
-        return max(float(np.sum(s[:, w : w + k] * p)) for w in range(s.shape[1] - k))
-
-    return _ism(x, pwm, best)
-
-
-def is_loops(x, pwm):
+def bs_global_max(x, pwm):
     k = pwm.shape[1]
+    scores = [np.sum(x[:, :, w : w + k] * pwm, axis=(1, 2)) for w in range(x.shape[2] - k + 1)]
+    return np.full(len(x), np.max(scores))  # the best over ALL sequences, for each
 
-    def best(s):
-        return max(
-            sum(pwm[c, j] * s[c, w + j] for c in range(4) for j in range(k))
-            for w in range(s.shape[1] - k + 1)
+
+def bs_both_strands(x, pwm):
+    k = pwm.shape[1]
+    win = np.lib.stride_tricks.sliding_window_view(x, k, axis=2)
+    forward = np.einsum("nawk,ak->nw", win, pwm)
+    reverse = np.einsum("nawk,ak->nw", win, pwm[::-1, ::-1])
+    return np.maximum(forward, reverse).max(axis=1)
+
+
+def bs_max_per_column(x, pwm):
+    return np.full(len(x), pwm.max(axis=0).sum())  # the best possible site, not the best found
+
+
+def bs_loops(x, pwm):
+    n, _, length = x.shape
+    k = pwm.shape[1]
+    out = np.empty(n)
+    for i in range(n):
+        out[i] = max(
+            sum(pwm[a, j] * x[i, a, w + j] for a in range(4) for j in range(k))
+            for w in range(length - k + 1)
         )
-
-    ref, out = best(x), np.zeros(x.shape)
-    for pos in range(x.shape[1]):
-        for base in range(4):
-            if x[base, pos] != 1:
-                v = x.copy()
-                v[:, pos] = np.eye(4)[base]
-                out[base, pos] = best(v) - ref
     return out
 
 
-def is_batched(x, pwm):
-    length = x.shape[1]
-    variants = np.repeat(x[None], 4 * length, axis=0)  # (4L, 4, L): one per (base, pos)
-    bases, positions = np.divmod(np.arange(4 * length), length)
-    variants[np.arange(4 * length), :, positions] = np.eye(4)[bases]
-    scores = np.einsum("vcwk,ck->vw", _windows(variants, pwm.shape[1]), pwm).max(axis=1)
-    return scores.reshape(4, length) - _best(x, pwm)
+def bs_lookup(x, pwm):
+    codes = x.argmax(axis=1)  # (N, L): one-hot, so every column names its base
+    k = pwm.shape[1]
+    per_base = pwm[codes[:, :, None], np.arange(k)[None, None, :]]  # (N, L, K)
+    windows = [per_base[:, w : w + k, :].diagonal(axis1=1, axis2=2).sum(axis=1)
+               for w in range(x.shape[2] - k + 1)]  # fmt: skip
+    return np.max(windows, axis=0)
+
+
+# --------------------------------------------------------------------------- best_threshold
+
+
+def bt_mean_score(scores, y):
+    return float(np.mean(scores))
+
+
+def bt_sorted_position(scores, y):
+    order = np.sort(scores)
+    return float(order[int(len(order) - np.sum(y == 1)) if np.any(y == 1) else -1])
+
+
+def bt_without_ties(scores, y):
+    acc = [np.mean((scores >= t) == (y == 1)) for t in scores]  # scores in input order
+    return float(scores[int(np.argmax(acc))])
+
+
+def bt_accuracy_returned(scores, y):
+    return max(np.mean((scores >= t) == (y == 1)) for t in scores)
+
+
+def bt_loops(scores, y):
+    best, best_t = -1, None
+    for t in sorted(set(float(s) for s in scores)):
+        right = sum(1 for s, label in zip(scores, y, strict=True) if (s >= t) == bool(label))
+        if right > best:
+            best, best_t = right, t
+    return best_t
+
+
+def bt_matrix(scores, y):
+    cuts = np.sort(np.unique(scores))
+    right = ((scores[None, :] >= cuts[:, None]) == (y[None, :] == 1)).sum(axis=1)
+    return float(cuts[right == right.max()].min())
+
+
+# --------------------------------------------------------------------------- kmer_spectrum
+
+
+def ks_no_unknown_check(x, k):
+    codes = x.argmax(axis=1)
+    out = np.zeros((len(x), 4**k), dtype=np.int64)
+    for row in range(len(x)):
+        for start in range(x.shape[2] - k + 1):
+            out[row, int("".join(str(c) for c in codes[row, start : start + k]), 4)] += 1
+    return out
+
+
+def ks_window_count_off_by_one(x, k):
+    codes, known = x.argmax(axis=1), x.sum(axis=1) > 0
+    out = np.zeros((len(x), 4**k), dtype=np.int64)
+    for row in range(len(x)):
+        for start in range(x.shape[2] - k):
+            if known[row, start : start + k].all():
+                out[row, int("".join(str(c) for c in codes[row, start : start + k]), 4)] += 1
+    return out
+
+
+def ks_presence(x, k):
+    counts = ks_loops(x, k)
+    return (counts > 0).astype(np.int64)
+
+
+def ks_last_k_only(x, k):
+    return ks_loops(x[:, :, -k:], k) if x.shape[2] >= k else ks_loops(x, k)  # one window
+
+
+def ks_reverse_complement_too(x, k):
+    return ks_loops(x, k) + ks_loops(x[:, ::-1, ::-1], k)
+
+
+def ks_loops(x, k):
+    out = np.zeros((len(x), 4**k), dtype=np.int64)
+    for row, seq in enumerate(x):
+        for start in range(seq.shape[1] - k + 1):
+            window = seq[:, start : start + k]
+            if window.sum() != k:
+                continue  # an unknown base inside
+            index = 0
+            for col in window.T:
+                index = 4 * index + int(np.argmax(col))
+            out[row, index] += 1
+    return out
+
+
+def ks_histogram(x, k):
+    codes = np.where(x.any(axis=1), x.argmax(axis=1), 99)
+    out = []
+    for seq in codes:
+        if len(seq) < k:
+            out.append(np.zeros(4**k, dtype=np.int64))
+            continue
+        win = np.stack([seq[j : len(seq) - k + 1 + j] for j in range(k)], axis=1)
+        good = win.max(axis=1) < 4
+        index = (win[good] * 4 ** np.arange(k - 1, -1, -1)).sum(axis=1)
+        out.append(np.histogram(index, bins=np.arange(4**k + 1))[0].astype(np.int64))
+    return np.array(out)
 
 
 # --------------------------------------------------------------------------- tables
 
 WRONG = {
-    "ch5.conv1d": [
-        (cv_four_channels, "loops over 4 channels whatever C is", None),
-        (cv_float16, "computes in float16", None),
-        (cv_bias_last_axis, "adds b along the positions axis", None),
-        (cv_first_filter, "uses filter 0's weights for every filter", None),
-        (cv_int_buffer, "writes into an int array: values truncated", None),
+    "ch5.pwm_from_sites": [
+        (ps_float16, "computes and returns float16", None),
+        (ps_one_pseudocount_per_column, "the pseudocount shared out over the four bases", None),
+        (ps_first_site_only, "counts only the first site", None),
+        (ps_mean_instead_of_counts, "frequencies plus the pseudocount", None),
+        (ps_in_place, "adds the pseudocount into the caller's array", "mutated input"),
     ],
-    "ch5.max_pool1d": [
-        (mp_missing_last, "(L - k) // stride windows: the last window is lost", None),
-        (mp_reshape, "reshape into blocks: stride is ignored (always kernel_size)", None),
-        (mp_channel_axis, "max over channels (axis 1) inside each window", None),
-        (mp_float16, "computes and returns float16", None),
-        (mp_short_window, "windows one position short (inclusive-end slicing)", None),
+    "ch5.best_pwm_score": [
+        (bs_first_window, "scores only the first window", None),
+        (bs_float16, "computes in float16", None),
+        (bs_global_max, "the best window over all sequences, for every sequence", None),
+        (bs_both_strands, "also scores the reverse strand", None),
+        (bs_max_per_column, "the best possible score of the PWM", None),
     ],
-    "ch5.ism_scores": [
-        (is_local_windows, "new best taken over the windows covering the mutation only", None),
-        (is_float16, "computes and returns float16", None),
-        (is_in_place, "mutates x and never restores the observed base", "mutated input"),
-        (is_last_window_missing, "range(L - K) windows: the last window never scores", None),
+    "ch5.best_threshold": [
+        (bt_mean_score, "the mean score as threshold", None),
+        (bt_sorted_position, "the cut that calls as many positives as there are", None),
+        (bt_without_ties, "the first best score in input order, not the smallest", None),
+        (bt_accuracy_returned, "returns the best accuracy, not the cut", None),
     ],
-    **ch05_sequence.WRONG,
+    "ch5.kmer_spectrum": [
+        (ks_no_unknown_check, "counts windows with an unknown base", "unknown base counted as A"),
+        (ks_window_count_off_by_one, "range(L - k): the last window never counted", None),
+        (ks_presence, "1 if a k-mer occurs, not how often", None),
+        (ks_last_k_only, "counts only the last window", None),
+        (ks_reverse_complement_too, "adds the reverse complement's counts", None),
+    ],
 }
 
 CORRECT = {
-    "ch5.conv1d": [cv_loops, cv_correlate],
-    "ch5.max_pool1d": [mp_strided_view, mp_loops],
-    "ch5.ism_scores": [is_loops, is_batched],
-    **ch05_sequence.CORRECT,
+    "ch5.pwm_from_sites": [ps_loops, ps_einsum],
+    "ch5.best_pwm_score": [bs_loops, bs_lookup],
+    "ch5.best_threshold": [bt_loops, bt_matrix],
+    "ch5.kmer_spectrum": [ks_loops, ks_histogram],
 }
 
 _tata = np.array([[0.0, 2, 0, 2], [0, 0, 0, 0], [0, 0, 0, 0], [2, 0, 2, 0]]) - 0.5
 
 WITNESSES = {
-    "ch5.conv1d": [
-        (_rng.normal(size=(2, 5, 9)), _rng.normal(size=(3, 5, 4)), _rng.normal(size=3)),
-        (_rng.normal(size=(1, 2, 6)), _rng.normal(size=(2, 2, 2)), np.array([0.5, -0.5])),
-        (_encode("ACGTTGCA")[None], _rng.normal(size=(1, 4, 3)), np.array([0.3])),
+    "ch5.pwm_from_sites": [
+        (_encode("ACGTA", "ACGAA", "TCGTA"), 0.5),
+        (_encode("GG", "GC"), 2.0),
+        (_encode("TTAC"), 0.1),
     ],
-    "ch5.max_pool1d": [
-        (_rng.normal(size=(2, 3, 11)), 3, 2),
-        (_rng.normal(size=(1, 2, 8)), 2),
-        (_rng.normal(size=(1, 1, 10)), 4, 3),
+    "ch5.best_pwm_score": [
+        (_encode("GGTATAGG", "CCCCCCCC", "TATACCCC"), _tata),
+        (_encode("ACGTTGCAAC", "TTTTTGGGGG"), _rng.normal(size=(4, 3))),
+        (_encode("CCCCGGGT"), _rng.normal(size=(4, 4))),
     ],
-    "ch5.ism_scores": [
-        (_encode("CCTATACCGGTATTCC"), _tata),
-        (_encode("GGTATAGGA"), _tata),
-        (_encode("CCGGTATA"), _tata),  # the only site is the last window
-        (_encode("ACGTTGCAAC"), _rng.normal(size=(4, 3))),
+    "ch5.best_threshold": [
+        (np.array([0.1, 0.4, 0.35, 0.8, 0.9]), np.array([0, 0, 1, 1, 1])),
+        (np.array([2.0, 1.0, 1.0, 3.0, 0.5]), np.array([1, 0, 1, 1, 0])),
+        (np.array([0.3, 0.3, 0.9, -0.2]), np.array([0, 1, 1, 0])),
     ],
-    **ch05_sequence.WITNESSES,
+    "ch5.kmer_spectrum": [
+        (_encode("ACGTTACNGA", "AAAAAAAAAA"), 2),
+        (_encode("ACGTACGT"), 1),
+        (_encode("TTGCANCAT", "GGGCCCATA"), 3),
+    ],
 }

@@ -1,4 +1,4 @@
-"""Checks for Chapter 5 — convolutional layers: a convolution over one-hot DNA (or any
+"""Checks for Chapter 6 — convolutional layers: a convolution over one-hot DNA (or any
 channels) and max pooling."""
 
 from __future__ import annotations
@@ -120,8 +120,8 @@ def _conv_stride_k(x, w, b):
 
 CONV1D = register(
     Exercise(
-        id="ch5.conv1d",
-        chapter=5,
+        id="ch6.conv1d",
+        chapter=6,
         title="A convolution over one-hot DNA",
         function="conv1d",
         points=3,
@@ -220,8 +220,8 @@ def _pool_swapped(x, kernel_size, stride=None):
 
 MAX_POOL1D = register(
     Exercise(
-        id="ch5.max_pool1d",
-        chapter=5,
+        id="ch6.max_pool1d",
+        chapter=6,
         title="Max pooling",
         function="max_pool1d",
         points=2,

@@ -1,4 +1,4 @@
-"""Checks for Chapter 5 — interpretation: in-silico mutagenesis of a max-PWM-score model."""
+"""Checks for Chapter 6 — interpretation: in-silico mutagenesis of a max-PWM-score model."""
 
 from __future__ import annotations
 
@@ -113,8 +113,8 @@ def _ism_deletion(x, pwm):
 
 ISM_SCORES = register(
     Exercise(
-        id="ch5.ism_scores",
-        chapter=5,
+        id="ch6.ism_scores",
+        chapter=6,
         title="In-silico mutagenesis of a PWM",
         function="ism_scores",
         points=3,

@@ -1,0 +1,159 @@
+"""Chapter 5 checks: correct variants pass, the references agree with independent computations
+(JASPAR's PWM convention, the PWM scan, the string k-mer counter, brute force), and a wrong
+shape is reported as such. (The catalogued mutants are tested for every exercise in
+test_check.py.)"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from genolearn.dna import kmer_counts, one_hot_decode, pwm_scan
+from genolearn.dna.motifs import Motif
+from genolearn.exercises import get_exercise
+from tests.exercises.conftest import assert_fails, assert_passes
+
+pytestmark = pytest.mark.ch05
+SEEDS = (0, 1, 2, 3)
+
+
+def cases(exercise_id, seed):
+    return get_exercise(exercise_id).make_cases(np.random.default_rng(seed))
+
+
+# ---- pwm_from_sites
+def sites_loops(sites, pseudocount):
+    n, _, k = sites.shape
+    out = np.zeros((4, k))
+    for pos in range(k):
+        for base in range(4):
+            count = sum(float(sites[i, base, pos]) for i in range(n))
+            out[base, pos] = np.log2((count + pseudocount) / (n + 4 * pseudocount) * 4)
+    return out
+
+
+def sites_log_difference(sites, pseudocount):
+    counts = sites.sum(axis=0) + pseudocount  # (4, K)
+    return np.log2(counts) - np.log2(counts.sum(axis=0, keepdims=True)) + 2.0
+
+
+def test_pwm_from_sites_variants_pass():
+    assert_passes("ch5.pwm_from_sites", sites_loops, SEEDS)
+    assert_passes("ch5.pwm_from_sites", sites_log_difference, SEEDS)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_pwm_from_sites_reference_is_jaspars_convention(seed):
+    """Motif.pwm shares a total pseudocount c out by the background: c / 4 per base."""
+    ex = get_exercise("ch5.pwm_from_sites")
+    for case in cases("ch5.pwm_from_sites", seed):
+        sites, pc = case.args
+        expected = Motif("x", "x", sites.sum(axis=0).astype(float)).pwm(pseudocount=4 * pc)
+        np.testing.assert_allclose(ex.reference(*case.args), expected, rtol=1e-5)
+
+
+# ---- best_pwm_score
+def score_loops(x, pwm):
+    k = pwm.shape[1]
+    return np.array(
+        [max(np.sum(s[:, w : w + k] * pwm) for w in range(s.shape[1] - k + 1)) for s in x]
+    )
+
+
+def score_matmul(x, pwm):
+    n, _, length = x.shape
+    k = pwm.shape[1]
+    cols = np.stack([x[:, :, w : w + k].reshape(n, -1) for w in range(length - k + 1)], axis=1)
+    return (cols @ pwm.reshape(-1)).max(axis=1)  # (N, W, 4K) @ (4K,) -> (N, W) -> (N,)
+
+
+def test_best_pwm_score_variants_pass():
+    assert_passes("ch5.best_pwm_score", score_loops, SEEDS)
+    assert_passes("ch5.best_pwm_score", score_matmul, SEEDS)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_best_pwm_score_reference_is_the_max_of_pwm_scan(seed):
+    ex = get_exercise("ch5.best_pwm_score")
+    for case in cases("ch5.best_pwm_score", seed):
+        x, pwm = case.args
+        expected = pwm_scan(x.astype(np.float64), pwm.astype(np.float64)).max(axis=1)
+        np.testing.assert_allclose(ex.reference(x, pwm), expected, rtol=1e-6)
+
+
+def test_a_transposed_pwm_scan_is_a_shape_error():
+    report = assert_fails("ch5.best_pwm_score", lambda x, pwm: score_loops(x, pwm)[:, None])
+    assert "shape" in report.problem
+
+
+# ---- best_threshold
+def threshold_loops(scores, y):
+    best_t, best_acc = None, -1.0
+    for t in sorted(set(scores.tolist())):
+        acc = np.mean([(s >= t) == (label == 1) for s, label in zip(scores, y, strict=True)])
+        if acc > best_acc:
+            best_t, best_acc = t, acc
+    return best_t
+
+
+def threshold_sweep(scores, y):
+    """One pass over the sorted scores, updating the number of right calls."""
+    order = np.argsort(scores, kind="stable")
+    s, labels = scores[order], y[order]
+    right = int(np.sum(labels == 1))  # cut at the smallest score: everything positive
+    best_t, best = s[0], right
+    for i in range(1, len(s)):
+        right += 1 if labels[i - 1] == 0 else -1  # s[i - 1] moves to the negative side
+        if s[i] != s[i - 1] and right > best:
+            best_t, best = s[i], right
+    return float(best_t)
+
+
+def test_best_threshold_variants_pass():
+    assert_passes("ch5.best_threshold", threshold_loops, SEEDS)
+    assert_passes("ch5.best_threshold", threshold_sweep, SEEDS)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_best_threshold_reference_is_brute_force(seed):
+    ex = get_exercise("ch5.best_threshold")
+    for case in cases("ch5.best_threshold", seed):
+        assert ex.reference(*case.args) == threshold_loops(*case.args)
+
+
+# ---- kmer_spectrum
+def kmer_dictionary(x, k):
+    out = np.zeros((len(x), 4**k), dtype=np.int64)
+    for row, seq in enumerate(x):
+        text = "".join("ACGT"[int(c.argmax())] if c.sum() else "N" for c in seq.T)
+        for start in range(len(text) - k + 1):
+            word = text[start : start + k]
+            if "N" not in word:
+                out[row, int(word.translate(str.maketrans("ACGT", "0123")), 4)] += 1
+    return out
+
+
+def kmer_sliding(x, k):
+    codes = np.where(x.sum(axis=1) > 0, x.argmax(axis=1), -1)  # (N, L), -1 at an N
+    out = np.zeros((len(x), 4**k), dtype=np.int64)
+    if x.shape[2] < k:
+        return out
+    win = np.lib.stride_tricks.sliding_window_view(codes, k, axis=1)  # (N, W, k)
+    index = win @ (4 ** np.arange(k)[::-1])
+    for row in range(len(x)):
+        np.add.at(out[row], index[row][(win[row] >= 0).all(axis=1)], 1)
+    return out
+
+
+def test_kmer_spectrum_variants_pass():
+    assert_passes("ch5.kmer_spectrum", kmer_dictionary, SEEDS)
+    assert_passes("ch5.kmer_spectrum", kmer_sliding, SEEDS)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_kmer_spectrum_reference_is_kmer_counts_of_the_strings(seed):
+    ex = get_exercise("ch5.kmer_spectrum")
+    for case in cases("ch5.kmer_spectrum", seed):
+        x, k = case.args
+        strings = [one_hot_decode(s) for s in x]
+        np.testing.assert_array_equal(ex.reference(x, k), kmer_counts(strings, k))
