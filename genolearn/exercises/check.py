@@ -121,7 +121,11 @@ def run_case(fn: Callable, case: Case) -> Outcome:
 
 
 def expected_outputs(exercise: Exercise, cases: Sequence[Case]) -> list[Any]:
-    """Run the reference implementation on every case (in this process: it is trusted)."""
+    """Run the reference implementation on every case (in this process: it is trusted).
+    A project (:mod:`genolearn.exercises.project`) is measured, not compared: its held-out
+    answers are returned instead."""
+    if getattr(exercise, "is_project", False):
+        return exercise.answers(list(cases))
     return [_call(exercise.reference, c) for c in cases]
 
 
@@ -158,6 +162,8 @@ def evaluate(
     if len(cases) != len(outcomes):
         raise ValueError(f"got {len(outcomes)} outcomes for {len(cases)} cases")
     expected = expected_outputs(exercise, cases) if expected is None else list(expected)
+    if getattr(exercise, "is_project", False):  # measured against its goal, not compared
+        return exercise.judge(list(cases), list(outcomes), expected)
     note = _note(exercise)
     report = Report(
         exercise.id, exercise.title, PASSED, len(cases), 0, exercise.points, exercise.points

@@ -197,9 +197,14 @@ def get_exercise(exercise_id: str) -> Exercise:
         ) from None
 
 
-def all_exercises(chapter: int | None = None) -> list[Exercise]:
+def all_exercises(chapter: int | None = None, *, projects: bool = False) -> list[Exercise]:
     """Every registered exercise (of one chapter if given), by chapter, then in registration
-    order."""
+    order. Projects (:mod:`genolearn.exercises.project`) only with ``projects=True``."""
     _load(chapter)
-    found = [e for e in _REGISTRY.values() if chapter is None or e.chapter == chapter]
+    found = [
+        e
+        for e in _REGISTRY.values()
+        if (chapter is None or e.chapter == chapter)
+        and (projects or not getattr(e, "is_project", False))
+    ]
     return sorted(found, key=lambda e: e.chapter)
