@@ -10,6 +10,7 @@ from genolearn.dna.datasets import (
 )
 from genolearn.dna.expression import ExpressionData, expression_dataset
 from genolearn.dna.kmers import all_kmers, kmer_counts
+from genolearn.dna.long_range import ctcf_loop_task
 from genolearn.dna.motifs import (
     Motif,
     list_motifs,
@@ -48,6 +49,7 @@ __all__ = [
     "SequenceDataset",
     "SyntheticDataset",
     "crp_binding_task",
+    "ctcf_loop_task",
     "dinucleotide_shuffle",
     "list_motifs",
     "load_crp_sites",

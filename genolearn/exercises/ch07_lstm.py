@@ -1,4 +1,4 @@
-"""Checks for Chapter 5 — recurrent layers: one step of an LSTM cell, in torch's layout."""
+"""Checks for Chapter 7 — recurrent layers: one step of an LSTM cell, in torch's layout."""
 
 from __future__ import annotations
 
@@ -125,8 +125,8 @@ def _lstm_swapped_outputs(x, h, c, w_ih, w_hh, b_ih, b_hh):
 
 LSTM_CELL = register(
     Exercise(
-        id="ch5.lstm_cell",
-        chapter=5,
+        id="ch7.lstm_cell",
+        chapter=7,
         title="One LSTM step",
         function="lstm_cell",
         points=3,

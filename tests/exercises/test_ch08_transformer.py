@@ -1,0 +1,175 @@
+"""Chapter 8 checks: correct variants pass and the references agree with torch in float64
+(``scaled_dot_product_attention``, ``nn.MultiheadAttention``). (The catalogued mutants are
+tested for every exercise in test_check.py.)"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from genolearn.deep.attention import attention_enrichment, multi_head_attention_numpy
+from genolearn.deep.transformer import sinusoidal_encoding, sinusoidal_positional_encoding
+from genolearn.exercises import get_exercise
+from tests.exercises.conftest import assert_fails, assert_passes
+
+pytestmark = pytest.mark.ch08
+torch.set_num_threads(1)
+SEEDS = (0, 1, 2, 3)
+
+
+def cases(exercise_id, seed):
+    return get_exercise(exercise_id).make_cases(np.random.default_rng(seed))
+
+
+# ---- positional_encoding
+def pe_loop(positions, d_model):
+    out = np.zeros((len(positions), d_model))
+    for p, pos in enumerate(positions):
+        for i in range(d_model // 2):
+            angle = pos / 10000 ** (2 * i / d_model)
+            out[p, 2 * i], out[p, 2 * i + 1] = math.sin(angle), math.cos(angle)
+    return out
+
+
+def pe_torch_tutorial_style(positions, d_model):
+    """The PyTorch tutorial's form: ``div_term = exp(2i * (-log(10000) / d))``."""
+    div_term = np.exp(np.arange(0, d_model, 2) * (-math.log(10000.0) / d_model))  # (d / 2,)
+    pe = np.zeros((len(positions), d_model), dtype=positions.dtype)
+    pe[:, 0::2] = np.sin(positions[:, None] * div_term)
+    pe[:, 1::2] = np.cos(positions[:, None] * div_term)
+    return pe
+
+
+def test_positional_encoding_variants_pass():
+    assert_passes("ch8.positional_encoding", pe_loop, SEEDS)
+    assert_passes("ch8.positional_encoding", pe_torch_tutorial_style, SEEDS)
+
+
+def test_positional_encoding_reference_matches_the_model_table():
+    np.testing.assert_array_equal(
+        sinusoidal_encoding(np.arange(40), 12), sinusoidal_positional_encoding(40, 12)
+    )
+    table = sinusoidal_positional_encoding(30, 6)
+    np.testing.assert_allclose(sinusoidal_encoding(np.array([3.0, 17.0]), 6), table[[3, 17]])
+
+
+# ---- attention
+def attention_loop(q, k, v, mask):
+    q, k, v = (np.asarray(a, dtype=np.float64) for a in (q, k, v))
+    allowed = np.ones((*q.shape[:-1], k.shape[-2]), dtype=bool)
+    if mask is not None:
+        allowed = np.broadcast_to(mask, allowed.shape)
+    out = np.zeros((*q.shape[:-1], v.shape[-1]))
+    weights = np.zeros(allowed.shape)
+    for index in np.ndindex(*q.shape[:-1]):  # every (batch..., query)
+        batch = index[:-1]
+        scores = np.array(
+            [q[index] @ k[(*batch, j)] / math.sqrt(q.shape[-1]) for j in range(k.shape[-2])]
+        )
+        ok = allowed[index]
+        e = np.where(ok, np.exp(scores - scores[ok].max()), 0.0)
+        weights[index] = e / e.sum()
+        out[index] = weights[index] @ v[batch]
+    return out, weights
+
+
+def attention_large_negative_fill(q, k, v, mask):
+    scores = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])  # (..., Lq, Lk)
+    if mask is not None:
+        scores = np.where(mask, scores, -1e9)  # exp(-1e9 - max) is exactly 0
+    scores = scores - scores.max(axis=-1, keepdims=True)
+    weights = np.exp(scores) / np.exp(scores).sum(axis=-1, keepdims=True)
+    return [weights @ v, weights]
+
+
+def test_attention_variants_pass():
+    assert_passes("ch8.attention", attention_loop, SEEDS)
+    assert_passes("ch8.attention", attention_large_negative_fill, SEEDS)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_attention_reference_is_torch_sdpa(seed):
+    ex = get_exercise("ch8.attention")
+    for case in cases("ch8.attention", seed):
+        q, k, v, mask = case.args
+        tensors = [torch.tensor(np.asarray(a, dtype=np.float64)) for a in (q, k, v)]
+        attn_mask = None if mask is None else torch.tensor(mask)
+        expected = torch.nn.functional.scaled_dot_product_attention(*tensors, attn_mask=attn_mask)
+        out, _ = ex.reference(*case.args)
+        np.testing.assert_allclose(out, expected.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_attention_returning_only_the_output_fails():
+    report = assert_fails("ch8.attention", lambda q, k, v, mask: attention_loop(q, k, v, mask)[0])
+    assert "tuple" in report.problem
+
+
+# ---- multi_head_attention
+def mha_loop_over_heads(x, w_in, b_in, w_out, b_out, n_heads):
+    d = x.shape[-1]
+    h = d // n_heads
+    q, k, v = (x @ w_in[j * d : (j + 1) * d].T + b_in[j * d : (j + 1) * d] for j in range(3))
+    outs, maps = [], []
+    for j in range(n_heads):
+        cols = slice(j * h, (j + 1) * h)
+        out, weights = attention_large_negative_fill(q[..., cols], k[..., cols], v[..., cols], None)
+        outs.append(out)
+        maps.append(weights)
+    return np.concatenate(outs, axis=-1) @ w_out.T + b_out, np.stack(maps, axis=1)
+
+
+def test_multi_head_attention_variants_pass():
+    assert_passes("ch8.multi_head_attention", mha_loop_over_heads, SEEDS)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_multi_head_attention_reference_is_torch_mha(seed):
+    for case in cases("ch8.multi_head_attention", seed):
+        x, w_in, b_in, w_out, b_out, n_heads = case.args
+        d = x.shape[-1]
+        mha = torch.nn.MultiheadAttention(d, n_heads, batch_first=True).double()
+        with torch.no_grad():
+            for param, value in [
+                (mha.in_proj_weight, w_in), (mha.in_proj_bias, b_in),
+                (mha.out_proj.weight, w_out), (mha.out_proj.bias, b_out),
+            ]:  # fmt: skip
+                param.copy_(torch.tensor(np.asarray(value, dtype=np.float64)))
+            xt = torch.tensor(np.asarray(x, dtype=np.float64))
+            out_t, w_t = mha(xt, xt, xt, average_attn_weights=False)
+        out, weights = multi_head_attention_numpy(x, w_in, b_in, w_out, b_out, n_heads)
+        np.testing.assert_allclose(out, out_t.numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(weights, w_t.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_multi_head_attention_refuses_indivisible_heads():
+    x = np.zeros((1, 2, 6))
+    with pytest.raises(ValueError, match="n_heads=4"):
+        multi_head_attention_numpy(x, np.zeros((18, 6)), np.zeros(18), np.eye(6), np.zeros(6), 4)
+
+
+# ---- attention_enrichment
+def enrichment_loop(weights, sites):
+    out = np.zeros(len(weights))
+    for n in range(len(weights)):
+        keys = np.flatnonzero(sites[n])
+        mass = np.mean([weights[n, q, keys].sum() for q in range(weights.shape[1])])
+        out[n] = mass * weights.shape[2] / len(keys)
+    return out
+
+
+def test_attention_enrichment_variants_pass():
+    assert_passes("ch8.attention_enrichment", enrichment_loop, SEEDS)
+
+
+def test_attention_enrichment_values():
+    even = np.full((1, 3, 5), 0.2)
+    sites = np.array([[True, False, False, True, False]])
+    np.testing.assert_allclose(attention_enrichment(even, sites), [1.0])
+    peaked = np.zeros((1, 3, 5))
+    peaked[..., 0] = 1.0
+    np.testing.assert_allclose(attention_enrichment(peaked, sites), [2.5])
+    with pytest.raises(ValueError, match="no site token"):
+        attention_enrichment(even, np.zeros((1, 5), dtype=bool))
