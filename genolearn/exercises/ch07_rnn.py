@@ -78,6 +78,17 @@ def _step_cases(rng: np.random.Generator) -> list[Case]:
             ),
             label="N = 3, D = 2, H = 3 (W_hh not symmetric)",
         ),
+        Case(
+            (
+                np.array([[400.0], [-400.0], [0.5]]),
+                np.zeros((3, 2)),
+                np.array([[1.0], [2.0]]),
+                np.eye(2),
+                np.zeros(2),
+                np.zeros(2),
+            ),
+            label="pre-activations up to +-800: tanh is +-1 (exp(2a) would overflow)",
+        ),
     ]
     return [*cases, *_STEP.draw(rng, 5)]
 

@@ -17,12 +17,11 @@ turns it into tests.
 
 from __future__ import annotations
 
-from tests.exercises.adversarial import ch01, ch02, ch03, ch04, ch05, ch05_sequence, ch06, ch09
+from tests.exercises.adversarial import ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08, ch09
 
 __all__ = ["WRONG", "CORRECT", "WITNESSES", "WARNING_FREE", "CHAPTERS"]
 
-# ch05_sequence: the LSTM and transformer answers, until they move to ch07 and ch08
-CHAPTERS = (ch01, ch02, ch03, ch04, ch05, ch06, ch05_sequence, ch09)
+CHAPTERS = (ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08, ch09)
 
 WRONG = {k: v for m in CHAPTERS for k, v in m.WRONG.items()}
 CORRECT = {k: v for m in CHAPTERS for k, v in m.CORRECT.items()}

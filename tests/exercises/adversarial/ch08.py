@@ -1,5 +1,5 @@
-"""Chapter 5, sequence models (LSTM step, positional encoding, attention) — wrong and correct
-answers (re-exported by :mod:`tests.exercises.adversarial.ch05`; same layout as
+"""Chapter 8, transformers (attention, positional encoding, multi-head attention, attention
+enrichment) — wrong and correct answers, written from the exercise texts (same layout as
 :mod:`tests.exercises.adversarial.ch01`)."""
 
 from __future__ import annotations
@@ -10,78 +10,7 @@ import numpy as np
 
 __all__ = ["WRONG", "CORRECT", "WITNESSES"]
 
-_rng = np.random.default_rng(555)
-
-
-def _sig(a):
-    return 0.5 * (1 + np.tanh(0.5 * a))
-
-
-# --------------------------------------------------------------------------- LSTM cell
-
-
-def _cell(i, f, g, o, c):
-    c_new = _sig(f) * c + _sig(i) * np.tanh(g)
-    return _sig(o) * np.tanh(c_new), c_new
-
-
-def ls_float16(x, h, c, w_ih, w_hh, b_ih, b_hh):
-    x, h, c, w_ih, w_hh, b_ih, b_hh = (
-        a.astype(np.float16) for a in (x, h, c, w_ih, w_hh, b_ih, b_hh)
-    )
-    return _cell(*np.split(x @ w_ih.T + b_ih + h @ w_hh.T + b_hh, 4, axis=1), c)
-
-
-def ls_no_b_hh(x, h, c, w_ih, w_hh, b_ih, b_hh):
-    return _cell(*np.split(x @ w_ih.T + h @ w_hh.T + b_ih, 4, axis=1), c)
-
-
-def ls_interleaved(x, h, c, w_ih, w_hh, b_ih, b_hh):
-    gates = (x @ w_ih.T + b_ih + h @ w_hh.T + b_hh).reshape(len(x), -1, 4)  # (N, H, 4)
-    return _cell(gates[..., 0], gates[..., 1], gates[..., 2], gates[..., 3], c)
-
-
-def ls_tanh_on_c(x, h, c, w_ih, w_hh, b_ih, b_hh):
-    h_new, c_new = _cell(*np.split(x @ w_ih.T + b_ih + h @ w_hh.T + b_hh, 4, axis=1), c)
-    return h_new, np.tanh(c_new)  # returns the squashed cell state
-
-
-def ls_in_place(x, h, c, w_ih, w_hh, b_ih, b_hh):
-    i, f, g, o = np.split(x @ w_ih.T + b_ih + h @ w_hh.T + b_hh, 4, axis=1)
-    c *= _sig(f)  # the caller's c
-    c += _sig(i) * np.tanh(g)
-    return _sig(o) * np.tanh(c), c
-
-
-def ls_slices(x, h, c, w_ih, w_hh, b_ih, b_hh):
-    hidden = h.shape[1]
-
-    def gate(j):
-        rows = slice(j * hidden, (j + 1) * hidden)
-        return x @ w_ih[rows].T + h @ w_hh[rows].T + b_ih[rows] + b_hh[rows]  # (N, H)
-
-    def sigmoid(a):
-        e = np.exp(-np.abs(a))
-        return np.where(a >= 0, 1 / (1 + e), e / (1 + e))
-
-    c_new = sigmoid(gate(1)) * c + sigmoid(gate(0)) * np.tanh(gate(2))
-    return sigmoid(gate(3)) * np.tanh(c_new), c_new
-
-
-def ls_loops(x, h, c, w_ih, w_hh, b_ih, b_hh):
-    n, hidden = h.shape
-    h_new, c_new = np.empty((n, hidden)), np.empty((n, hidden))
-    for r in range(n):
-        z = w_ih @ x[r] + w_hh @ h[r] + b_ih + b_hh  # (4H,)
-        for u in range(hidden):
-            i, f, g, o = (z[j * hidden + u] for j in range(4))
-            sig = [
-                1 / (1 + math.exp(-a)) if a >= 0 else math.exp(a) / (1 + math.exp(a))
-                for a in (i, f, o)
-            ]
-            c_new[r, u] = sig[1] * c[r, u] + sig[0] * math.tanh(g)
-            h_new[r, u] = sig[2] * math.tanh(c_new[r, u])
-    return h_new, c_new
+_rng = np.random.default_rng(888)
 
 
 # --------------------------------------------------------------------------- positional encoding
@@ -225,24 +154,125 @@ def at_loops(q, k, v, mask=None):
     return w @ v, w
 
 
+# --------------------------------------------------------------------------- multi-head attention
+
+
+def _project(x, w_in, b_in):
+    d = x.shape[-1]
+    return [x @ w_in[j * d : (j + 1) * d].T + b_in[j * d : (j + 1) * d] for j in range(3)]
+
+
+def _heads(a, n_heads):
+    n, length, d = a.shape
+    return a.reshape(n, length, n_heads, d // n_heads).transpose(0, 2, 1, 3)
+
+
+def _merge(a):
+    n, heads, length, h = a.shape
+    return a.transpose(0, 2, 1, 3).reshape(n, length, heads * h)
+
+
+def mh_one_head(x, w_in, b_in, w_out, b_out, n_heads):
+    q, k, v = _project(x, w_in, b_in)  # ignores n_heads: one head of width d
+    w = _softmax_rows(_scores(q, k))
+    return (w @ v) @ w_out.T + b_out, np.repeat(w[:, None], n_heads, axis=1)
+
+
+def mh_averaged_weights(x, w_in, b_in, w_out, b_out, n_heads):
+    q, k, v = (_heads(a, n_heads) for a in _project(x, w_in, b_in))
+    w = _softmax_rows(_scores(q, k))
+    return _merge(w @ v) @ w_out.T + b_out, w.mean(axis=1)  # (N, L, L): heads averaged
+
+
+def mh_no_bias(x, w_in, b_in, w_out, b_out, n_heads):
+    d = x.shape[-1]
+    q, k, v = (_heads(x @ w_in[j * d : (j + 1) * d].T, n_heads) for j in range(3))
+    w = _softmax_rows(_scores(q, k))
+    return _merge(w @ v) @ w_out.T + b_out, w  # in_proj bias left out
+
+
+def mh_w_out_not_transposed(x, w_in, b_in, w_out, b_out, n_heads):
+    q, k, v = (_heads(a, n_heads) for a in _project(x, w_in, b_in))
+    w = _softmax_rows(_scores(q, k))
+    return _merge(w @ v) @ w_out + b_out, w
+
+
+def mh_heads_summed(x, w_in, b_in, w_out, b_out, n_heads):
+    q, k, v = (_heads(a, n_heads) for a in _project(x, w_in, b_in))
+    w = _softmax_rows(_scores(q, k))
+    summed = (w @ v).sum(axis=1)  # (N, L, h): heads added instead of concatenated
+    return np.tile(summed, n_heads) @ w_out.T + b_out, w
+
+
+def mh_loop(x, w_in, b_in, w_out, b_out, n_heads):
+    q, k, v = _project(x, w_in, b_in)
+    h = x.shape[-1] // n_heads
+    outs, maps = [], []
+    for j in range(n_heads):
+        cols = slice(j * h, (j + 1) * h)
+        s = q[..., cols] @ np.swapaxes(k[..., cols], -1, -2) / math.sqrt(h)
+        w = _softmax_rows(s)
+        outs.append(w @ v[..., cols])
+        maps.append(w)
+    return np.concatenate(outs, axis=-1) @ w_out.T + b_out, np.stack(maps, axis=1)
+
+
+def mh_einsum(x, w_in, b_in, w_out, b_out, n_heads):
+    n, length, d = x.shape
+    qkv = (x @ w_in.T + b_in).reshape(n, length, 3, n_heads, d // n_heads)
+    q, k, v = qkv[:, :, 0], qkv[:, :, 1], qkv[:, :, 2]  # (N, L, heads, h)
+    s = np.einsum("nqhe,nkhe->nhqk", q, k) / math.sqrt(d // n_heads)
+    w = _softmax_rows(s)
+    out = np.einsum("nhqk,nkhe->nqhe", w, v).reshape(n, length, d)
+    return out @ w_out.T + b_out, w
+
+
+# --------------------------------------------------------------------------- attention enrichment
+
+
+def en_counts(weights, sites):
+    mass = (weights * sites[:, None, :]).sum(axis=2).mean(axis=1)
+    return mass * sites.sum(axis=1) / weights.shape[2]  # multiplies by the share instead
+
+
+def en_max_query(weights, sites):
+    mass = (weights * sites[:, None, :]).sum(axis=2).max(axis=1)  # the best query only
+    return mass / sites.mean(axis=1)
+
+
+def en_first_query(weights, sites):
+    return (weights[:, 0] * sites).sum(axis=1) / sites.mean(axis=1)  # query 0 only
+
+
+def en_batch_share(weights, sites):
+    mass = (weights * sites[:, None, :]).sum(axis=2).mean(axis=1)
+    return mass / sites.mean()  # one share for the whole batch
+
+
+def en_int_mask(weights, sites):
+    s = sites.astype(int)
+    return np.einsum("nqk,nk->n", weights, s) / weights.shape[1] / (s.sum(axis=1) / s.shape[1])
+
+
+def en_loop(weights, sites):
+    out = []
+    for w, s in zip(weights, sites, strict=True):
+        keys = np.flatnonzero(s)
+        out.append(w[:, keys].sum(axis=1).mean() / (len(keys) / len(s)))
+    return np.array(out)
+
+
 # --------------------------------------------------------------------------- tables
 
 WRONG = {
-    "ch5.lstm_cell": [
-        (ls_float16, "computes in float16", None),
-        (ls_no_b_hh, "leaves out b_hh", None),
-        (ls_interleaved, "reshape(N, H, 4): gates read interleaved instead of in blocks", None),
-        (ls_tanh_on_c, "returns tanh(c_new) as the new cell state", None),
-        (ls_in_place, "c *= ...: updates the caller's c in place", "mutated input"),
-    ],
-    "ch5.positional_encoding": [
+    "ch8.positional_encoding": [
         (pe_arange, "uses 0..L-1 instead of the given positions", None),
         (pe_int_division, "2 * i // d: integer division makes every exponent 0", None),
         (pe_base_1000, "base 1000 instead of 10000", None),
         (pe_float16, "computes in float16", None),
         (pe_transposed, "returns (d, L) instead of (L, d)", None),
     ],
-    "ch5.attention": [
+    "ch8.attention": [
         (at_fill_1e4, "blocked scores set to -1e4, not -inf", None),
         (at_multiply_mask, "scores * mask: blocked scores become 0, not -inf", None),
         (at_float16, "computes in float16", None),
@@ -250,35 +280,56 @@ WRONG = {
         (at_sqrt_dv, "scales by sqrt(dv), the value width, not sqrt(d)", None),
         (at_global_max, "subtracts one global max: 0/0 in rows far below it", None),
     ],
+    "ch8.multi_head_attention": [
+        (mh_one_head, "one head of width d, whatever n_heads", None),
+        (mh_averaged_weights, "returns the weights averaged over the heads", None),
+        (mh_no_bias, "leaves out the input projection's bias", None),
+        (mh_w_out_not_transposed, "out @ w_out instead of out @ w_out.T", None),
+        (mh_heads_summed, "adds the heads instead of concatenating them", None),
+    ],
+    "ch8.attention_enrichment": [
+        (en_counts, "multiplies by the share of site keys instead of dividing", None),
+        (en_max_query, "the best query's mass, not the mean over queries", None),
+        (en_first_query, "looks at query 0 only", None),
+        (en_batch_share, "divides by the share of site keys over the whole batch", None),
+    ],
 }
 
 CORRECT = {
-    "ch5.lstm_cell": [ls_slices, ls_loops],
-    "ch5.positional_encoding": [pe_exp_log, pe_stack, pe_loops],
-    "ch5.attention": [at_mask_after_exp, at_loops],
+    "ch8.positional_encoding": [pe_exp_log, pe_stack, pe_loops],
+    "ch8.attention": [at_mask_after_exp, at_loops],
+    "ch8.multi_head_attention": [mh_loop, mh_einsum],
+    "ch8.attention_enrichment": [en_int_mask, en_loop],
 }
 
 
-def _lstm_args(n, d, h):
+def _mha_args(n, length, heads, width, scale=1.0):
+    d = heads * width
     return (
-        _rng.normal(size=(n, d)),
-        _rng.normal(size=(n, h)),
-        _rng.normal(size=(n, h)),
-        _rng.normal(size=(4 * h, d)),
-        _rng.normal(size=(4 * h, h)),
-        _rng.normal(size=4 * h),
-        _rng.normal(size=4 * h),
+        _rng.normal(size=(n, length, d)),
+        scale * _rng.normal(size=(3 * d, d)),
+        _rng.normal(size=3 * d),
+        _rng.normal(size=(d, d)),
+        _rng.normal(size=d),
+        heads,
     )
 
 
+def _enrich_args(n, lq, lk):
+    s = _rng.normal(scale=2.0, size=(n, lq, lk))
+    w = np.exp(s - s.max(axis=-1, keepdims=True))
+    sites = _rng.random((n, lk)) < 0.4
+    sites[:, 0] = True
+    return w / w.sum(axis=-1, keepdims=True), sites
+
+
 WITNESSES = {
-    "ch5.lstm_cell": [_lstm_args(3, 4, 2), _lstm_args(2, 3, 5)],
-    "ch5.positional_encoding": [
+    "ch8.positional_encoding": [
         (np.array([0.0, 3.5, 1000.0, 12345.6]), 8),
         (np.arange(5.0), 6),
         (np.array([7.0, 2.0, 40.0]), 10),
     ],
-    "ch5.attention": [
+    "ch8.attention": [
         (
             np.array([[100.0, 0.0]]),
             np.array([[-300.0, 0.0], [-200.0, 0.0], [50.0, 0.0]]),
@@ -298,4 +349,6 @@ WITNESSES = {
             np.array([True, False, True, True, False]),
         ),
     ],
+    "ch8.multi_head_attention": [_mha_args(2, 4, 2, 3), _mha_args(1, 5, 3, 2, scale=3.0)],
+    "ch8.attention_enrichment": [_enrich_args(3, 4, 6), _enrich_args(2, 5, 3)],
 }
