@@ -9,7 +9,7 @@ from genolearn.dna import one_hot_encode, random_sequences
 from genolearn.dna.motifs import load_jaspar, pwm_scan
 from tests.gradcheck import assert_close, torch_forward_backward
 
-pytestmark = pytest.mark.ch05
+pytestmark = pytest.mark.ch06
 torch.set_num_threads(1)
 
 

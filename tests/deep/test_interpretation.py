@@ -20,7 +20,7 @@ from genolearn.dna.motifs import load_jaspar, pwm_scan
 from genolearn.dna.synthetic import synthetic_task
 
 matplotlib.use("Agg")
-pytestmark = pytest.mark.ch05
+pytestmark = pytest.mark.ch06
 torch.set_num_threads(1)
 
 

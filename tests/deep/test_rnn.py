@@ -7,7 +7,7 @@ import torch
 from genolearn.deep.rnn import SequenceRNN, gru_cell_step_numpy, lstm_cell_step_numpy
 from tests.gradcheck import assert_close
 
-pytestmark = pytest.mark.ch05
+pytestmark = pytest.mark.ch07
 torch.set_num_threads(1)
 
 SHAPES = [(1, 4, 1), (3, 4, 5), (2, 7, 3)]  # (N, D, H)

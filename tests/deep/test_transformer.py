@@ -13,7 +13,7 @@ from genolearn.deep.transformer import (
 )
 from tests.gradcheck import assert_close, torch_forward_backward
 
-pytestmark = pytest.mark.ch05
+pytestmark = pytest.mark.ch08
 torch.set_num_threads(1)
 
 

@@ -20,7 +20,7 @@ from genolearn.dna.real import (
 )
 
 pytestmark = [
-    pytest.mark.ch05,
+    pytest.mark.ch06,
     pytest.mark.skipif(
         importlib.util.find_spec("logomaker") is None, reason="logomaker is not installed"
     ),

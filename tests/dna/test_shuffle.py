@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from genolearn.dna.shuffle import dinucleotide_shuffle
 
-pytestmark = pytest.mark.ch05
+pytestmark = pytest.mark.ch06
 
 dna = st.text(alphabet="ACGT", min_size=0, max_size=200)
 dna_with_n = st.text(alphabet="ACGTN", min_size=0, max_size=80)
