@@ -1,4 +1,4 @@
-"""The jail: the process that starts every sandbox worker, and the namespaces it builds.
+"""The jail: the process that starts the sandbox's zygote, and the namespaces it builds.
 
 The grader runs this file as a script, ``python -I -S jail.py SPEC`` (``SPEC`` is JSON, see
 :func:`launch_command`): a fresh interpreter that imports only the standard library — not
@@ -9,31 +9,31 @@ user (root) and, in ``"jail"`` mode:
    which closes the race where the grader died before the signal was armed;
 2. ``unshare``-s new mount, PID, network, IPC and UTS namespaces and forks **init** (pid 1 of
    the new PID namespace). The launcher stays outside as the **warden**: it drops to the
-   sandbox uid, waits for init and ends with the worker's exit status or signal, so the
-   grader's ``Popen`` sees the worker's own fate;
-3. init builds the file system the worker sees: a small read-only tmpfs root with, bound
+   sandbox uid, waits for init and ends with init's exit status or signal;
+3. init builds the file system the sandbox sees: a small read-only tmpfs root with, bound
    read-only at their own paths, ``/usr``, ``/etc``, the lib folders, the Python installation
    and the packages (``binds``: a pyenv under ``/root`` appears with nothing else of
-   ``/root``), the working folder (writable), a minimal ``/dev`` and a fresh ``/proc`` that
-   shows only this namespace's processes. ``pivot_root`` and a detached unmount make the
-   old root unreachable: the submissions folder, the secret's folder, ``/root``, ``/home``
-   and the grader's temporary files do not exist in there;
+   ``/root``), a writable tmpfs of its own as the working folder (``work``), a minimal
+   ``/dev`` (with its own ``/dev/shm`` and ``/dev/mqueue``) and a fresh ``/proc`` that shows
+   only this namespace's processes. ``pivot_root`` and a detached unmount make the old root
+   unreachable: the submissions folder, the secret's folder, ``/root``, ``/home`` and the
+   grader's temporary files do not exist in there;
 4. init drops every capability (bounding and ambient sets cleared, then ``setresuid`` to a
    fresh uid, then effective, permitted and inheritable zeroed with ``capset``), sets
-   ``no_new_privs``, makes itself non-dumpable (its memory and environment cannot be read
-   through ``/proc/1``), arms its own parent-death signal, checks that the warden is still
-   there, and verifies in ``/proc/self/status`` that all five capability sets are empty;
-5. init forks the worker (pid 2), which sets its rlimits and ``exec``-s
-   ``python -I -m genolearn.grading.worker``; init reaps every process and, when the worker
-   ends, reports its status to the warden and exits — and the kernel kills every process
-   left in the namespace (a daemon that called ``setsid`` included).
+   ``no_new_privs``, makes itself non-dumpable, arms its own parent-death signal, checks that
+   the warden is still there, and verifies in ``/proc/self/status`` that all five capability
+   sets are empty;
+5. init ``exec``-s ``argv`` — the zygote (:mod:`~genolearn.grading.zygote`), which stays pid 1,
+   makes itself non-dumpable again at once, and forks one worker per submission. When it
+   exits, the kernel kills every process left in the namespace (a daemon that called
+   ``setsid`` included).
 
 If the grader dies (even by SIGKILL), the warden gets SIGKILL, then init, then the whole
 namespace: no sandbox process outlives its grader.
 
 ``"userjail"`` mode is the same for a grader that is not root: it first makes a user
 namespace of its own (the only uid in it is the grader's, seen as uid 1000), and everything
-else follows, minus the change of uid: the worker runs as the grader's uid on the host, with
+else follows, minus the change of uid: the sandbox runs as the grader's uid on the host, with
 no capabilities in any namespace, in a file system without the grader's files.
 
 ``"plain"`` mode (where namespaces cannot be made, e.g. a container without
@@ -75,10 +75,12 @@ class _Setup(Exception):
 def launch_command(spec: dict) -> list[str]:
     """``argv`` that starts the jail described by ``spec`` (grader side; no secret in it).
 
-    ``spec`` keys: ``mode`` ("jail", "plain" or "current"), ``parent`` (the grader's pid),
-    ``uid``, ``root`` (an empty folder to mount the new root on), ``work`` (the worker's
-    folder), ``binds`` (folders shown read-only), ``net`` (own network namespace),
-    ``rlimits`` (``resource`` name -> (soft, hard)), ``result_fd``, ``argv`` (the worker).
+    ``spec`` keys: ``mode`` ("jail", "userjail", "plain" or "current"), ``parent`` (the
+    grader's pid), ``uid``, ``root`` (an empty folder to mount the new root on), ``work`` (the
+    working folder: in the jails, where its tmpfs goes), ``work_bytes`` (that tmpfs's size),
+    ``binds`` (folders shown read-only), ``net`` (own network namespace), ``rlimits``
+    (``resource`` name -> (soft, hard)), ``pass_fd`` (the descriptor ``argv`` is given: the
+    zygote's control socket, or the worker's result pipe), ``argv`` (what is ``exec``-ed).
     """
     return [sys.executable, "-I", "-S", os.path.abspath(__file__), json.dumps(spec)]
 
@@ -160,7 +162,10 @@ def _build_root(spec: dict) -> None:
             _bind(src, root)
     for path in spec["binds"]:
         _bind(path, root)
-    _bind(spec["work"], root, writable=True)
+    work = root + spec["work"]
+    os.makedirs(work)
+    size = f"size={int(spec['work_bytes'])},nr_inodes=4096,mode=1777"
+    _mount("tmpfs", work, "tmpfs", _NOSUID | _NODEV, size)
     dev = os.path.join(root, "dev")
     os.mkdir(dev)
     _mount("tmpfs", dev, "tmpfs", _NOSUID | _NOEXEC, "size=64k,nr_inodes=64,mode=755")
@@ -173,6 +178,8 @@ def _build_root(spec: dict) -> None:
     os.mkdir(os.path.join(dev, "shm"))
     shm = "size=16m,nr_inodes=256,mode=1777"
     _mount("tmpfs", os.path.join(dev, "shm"), "tmpfs", _NOSUID | _NODEV | _NOEXEC, shm)
+    os.mkdir(os.path.join(dev, "mqueue"))  # this IPC namespace's queues, for the zygote to empty
+    _mount("mqueue", os.path.join(dev, "mqueue"), "mqueue", _NOSUID | _NODEV | _NOEXEC)
     os.mkdir(os.path.join(root, "proc"))  # a new proc: this PID namespace's processes only
     _mount("proc", os.path.join(root, "proc"), "proc", _NOSUID | _NODEV | _NOEXEC)
     os.chdir(root)
@@ -210,39 +217,23 @@ def _mirror(status: int) -> None:
     os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
 
 
-def _init(spec: dict, status_w: int, lifeline: int) -> None:
-    """pid 1 of the new namespace: build the root, drop privileges, run and reap the worker."""
+def _init(spec: dict, lifeline: int) -> None:
+    """pid 1 of the new namespace: build the root, drop privileges, become the zygote."""
     _build_root(spec)
     _drop_privileges(spec["uid"])
     _prctl(_PDEATHSIG, signal.SIGKILL, "prctl(PR_SET_PDEATHSIG)")
     if select.select([lifeline], [], [], 0)[0]:  # EOF: the warden died before the signal
         os._exit(1)
     _check_no_capabilities(spec["uid"])
-    worker = os.fork()
-    if worker == 0:
-        os.close(status_w)
-        os.close(lifeline)
-        _exec_worker(spec)
-    os.close(spec["result_fd"])
-    while True:
-        try:
-            pid, status = os.wait()
-        except ChildProcessError:
-            os._exit(0)
-        if pid == worker:
-            os.write(status_w, str(status).encode())
-            os._exit(0)  # the kernel now kills whatever the worker left in the namespace
+    _exec_worker(spec)  # stays pid 1; the parent-death signal survives exec
 
 
-def _warden(spec: dict, init: int, status_r: int) -> None:
-    os.close(spec["result_fd"])
+def _warden(spec: dict, init: int) -> None:
+    os.close(spec["pass_fd"])
     _drop_privileges(spec["uid"])
     _die_with(spec["parent"])
-    data = b""
-    while chunk := os.read(status_r, 32):
-        data += chunk
     _, status = os.waitpid(init, 0)
-    _mirror(int(data) if data.strip().isdigit() else status)
+    _mirror(status)
 
 
 def _enter_user_namespace(parent: int) -> None:
@@ -268,22 +259,19 @@ def _jail(spec: dict) -> None:
             _enter_user_namespace(spec["parent"])
         elif _libc.unshare(_NS_FLAGS) != 0:
             raise _os_error("unshare(mount, pid, net, ipc, uts namespaces)")
-        status_r, status_w = os.pipe()
         lifeline, alive = os.pipe()
         init = os.fork()
     except OSError as exc:
         raise _Setup(f"cannot build the jail: {exc}") from None
     if init == 0:
-        os.close(status_r)
         os.close(alive)
         try:
-            _init(spec, status_w, lifeline)
+            _init(spec, lifeline)
         except (OSError, _Setup) as exc:
             _fail(f"cannot build the jail: {exc}")
         os._exit(SETUP_FAILED)
-    os.close(status_w)
     os.close(lifeline)
-    _warden(spec, init, status_r)
+    _warden(spec, init)
 
 
 def _fail(message: str) -> None:

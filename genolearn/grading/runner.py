@@ -1,13 +1,18 @@
-"""One sandbox worker process: start it in the jail, feed it its job, read it, and end it.
+"""One sandbox worker process: start it, feed it its job, read it, and end it.
 
-:class:`Worker` copies the notebook (nothing else from the student's folder) into a fresh
-folder, takes a lease on a fresh uid (:mod:`~genolearn.grading.lifetime`), and starts
-``python -I -m genolearn.grading.worker`` through the jail (:mod:`~genolearn.grading.jail`):
-a freshly ``exec``-ed interpreter, never a fork of the grader, whose only input is the job on
-its stdin — the notebook's file name and this student's case inputs; no seed, no secret, no
-expected value. The worker's environment is built from scratch (no variable of the grader's
-is passed on). After the run the whole process group is killed, then every process left with
-the worker's uid or marker, and the lease is released.
+:class:`Worker` runs one student's notebook once. In the jail (``"jail"``, ``"userjail"``) it
+borrows a persistent jail from :mod:`~genolearn.grading.pool`, whose zygote forks a fresh
+worker for it (numpy and the worker already imported, so a submission no longer pays for a
+Python start), and gives the jail back only once the zygote has killed everything the
+submission started and emptied every writable place. Without the jail (``"plain"``,
+``"current"``) it starts ``python -I -m genolearn.grading.worker`` for each run, in a fresh
+folder, with a lease on a fresh uid (:mod:`~genolearn.grading.lifetime`), and kills the
+process group and every process left with the worker's uid or marker afterwards.
+
+Either way the worker's only input is its stdin: a line of JSON — the notebook's file name
+and size, this student's case inputs; no seed, no secret, no expected value — then the
+notebook's bytes (nothing else from the student's folder). Its environment is built from
+scratch (no variable of the grader's is passed on).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -27,7 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from genolearn.grading import jail, lifetime
+from genolearn.grading import jail, lifetime, pool
 from genolearn.grading.limits import Isolation, Limits, observe, python_paths
 from genolearn.grading.reader import Reader
 from genolearn.grading.results import Call, CallResult, SandboxError
@@ -35,7 +41,9 @@ from genolearn.grading.results import Call, CallResult, SandboxError
 __all__ = ["NOTEBOOK", "Run", "Worker"]
 
 NOTEBOOK = "notebook.ipynb"
-_EXTRA_PROCESSES = {"jail": 2, "userjail": 2, "plain": 0, "current": 0}  # warden and init
+_EXTRA_PROCESSES = {"jail": 2, "userjail": 2, "plain": 0, "current": 0}  # warden and zygote
+_JAILS = ("jail", "userjail")
+_IMPORTS = re.compile(rb"\b(?:import|from)\s+(torch|matplotlib)\b")
 
 
 @dataclass
@@ -62,10 +70,12 @@ class Worker:
         self.limits, self.source, self.calls, self.mode = limits, source, calls, mode
         self.token = secrets.token_hex(16)
         self.marker = secrets.token_hex(8)
-        self.uid = lifetime.pick_uid() if mode in ("jail", "plain") else None
+        self.uid = lifetime.pick_uid() if mode == "plain" else None
         self.pid: int | None = None
 
     def run(self, skip: Iterable[int], deadline: float) -> Run:
+        if self.mode in _JAILS:
+            return self._run_in_jail(sorted(skip), deadline)
         base = tempfile.mkdtemp(prefix="genolearn-sandbox-")
         lease = lifetime.Lease(self.uid, self.marker)
         try:
@@ -80,12 +90,9 @@ class Worker:
         os.mkdir(work, 0o700)
         os.mkdir(os.path.join(base, "root"), 0o700)  # where the jail mounts its root
         os.chmod(base, 0o711)  # the worker's uid may pass through, not list
-        with open(os.path.join(work, NOTEBOOK), "wb") as f:
-            f.write(self.source)
         if self.uid is not None:
             try:
-                for p in (work, os.path.join(work, NOTEBOOK)):
-                    os.chown(p, self.uid, self.uid)
+                os.chown(work, self.uid, self.uid)  # the worker writes the notebook there
             except OSError as exc:
                 msg = f"could not hand the working folder to the worker: {exc}"
                 raise SandboxError(msg) from exc
@@ -93,22 +100,7 @@ class Worker:
 
     def _spawn(self, base: str) -> tuple[subprocess.Popen, int]:
         work = self._folders(base)
-        env = {
-            "PATH": "/usr/local/bin:/usr/bin:/bin",
-            "HOME": work,
-            "TMPDIR": work,
-            "LANG": "C.UTF-8",
-            "MPLBACKEND": "Agg",
-            "MPLCONFIGDIR": work,
-            lifetime.MARKER_ENV: self.marker,
-        }
-        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-            env[var] = "1"
         read_fd, write_fd = os.pipe()
-        rlimits = self.limits.rlimits()
-        soft, hard = rlimits["RLIMIT_NPROC"]
-        extra = _EXTRA_PROCESSES[self.mode]
-        rlimits["RLIMIT_NPROC"] = (soft + extra, hard + extra)
         spec = {
             "mode": self.mode,
             "parent": os.getpid(),
@@ -117,8 +109,8 @@ class Worker:
             "work": work,
             "binds": python_paths(),
             "net": self.limits.isolate_network,
-            "rlimits": rlimits,
-            "result_fd": write_fd,
+            "rlimits": self._rlimits(),
+            "pass_fd": write_fd,
             "argv": [sys.executable, "-I", "-m", "genolearn.grading.worker", "--result-fd"],
         }
         spec["argv"].append(str(write_fd))
@@ -126,7 +118,7 @@ class Worker:
             proc = subprocess.Popen(
                 jail.launch_command(spec),
                 cwd=work,
-                env=env,
+                env=pool.environment(work, self.marker),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
@@ -139,6 +131,23 @@ class Worker:
         finally:
             os.close(write_fd)
         return proc, read_fd
+
+    def _rlimits(self) -> dict[str, tuple[int, int]]:
+        rlimits = self.limits.rlimits()
+        soft, hard = rlimits["RLIMIT_NPROC"]
+        extra = _EXTRA_PROCESSES[self.mode]
+        rlimits["RLIMIT_NPROC"] = (soft + extra, hard + extra)
+        return rlimits
+
+    def preload(self) -> tuple[str, ...]:
+        """What the zygote imports: the worker's needs, plus matplotlib and torch when the
+        notebook imports them (then it would map them anyway; torch only under a memory
+        limit made for it)."""
+        found = {m.decode() for m in _IMPORTS.findall(self.source)}
+        extra = ("matplotlib.pyplot",) if "matplotlib" in found else ()
+        if "torch" in found and self.limits.memory_bytes >= 2 * 2**30:
+            extra += ("torch", "genolearn.deep")
+        return pool.PRELOAD + extra
 
     def _job(self, skip: list[int]) -> bytes:
         lim = self.limits
@@ -157,8 +166,9 @@ class Worker:
             "max_output_items": lim.max_output_items,
             "max_captured_output": lim.max_captured_output,
             "allow_subprocess": lim.allow_subprocess,
+            "notebook_bytes": len(self.source),
         }
-        return json.dumps(job, allow_nan=False).encode()
+        return json.dumps(job, allow_nan=False).encode() + b"\n" + self.source
 
     def observe(self) -> Isolation:
         """The isolation of the running worker (called when it reports ready, before any
@@ -168,6 +178,28 @@ class Worker:
             for _ in range(2):
                 pid = next(iter(_children(pid)), pid)
         return observe(pid, self.uid, tuple(self.limits.rlimits()), self.mode)
+
+    def _run_in_jail(self, skip: list[int], deadline: float) -> Run:
+        lim = self.limits
+        work_bytes = max(64 * 2**20, 2 * lim.max_file_bytes)
+        held = pool.acquire(self.mode, self.preload(), work_bytes, lim.startup_timeout_s)
+        try:
+            self.uid = held.uid
+            child = held.start(self._rlimits())
+            self.pid = held.launcher.pid
+            out = Run(isolation=observe(self.pid, self.uid, tuple(lim.rlimits()), self.mode))
+            job = self._job(skip)
+            feeder = threading.Thread(target=_feed, args=(child.stdin, job), daemon=True)
+            feeder.start()
+            try:
+                Reader(self, child, child.result_fd, out, deadline).loop()
+            finally:
+                child.finish()
+                feeder.join(timeout=5)
+                child.close()
+        finally:
+            pool.release(held)
+        return out
 
     def _run(self, base: str, skip: list[int], deadline: float) -> Run:
         proc, read_fd = self._spawn(base)

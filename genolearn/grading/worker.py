@@ -1,13 +1,15 @@
 """The sandboxed worker: runs one student notebook, then calls its exercise functions.
 
-Started only by :func:`genolearn.grading.sandbox.run_submission`, as::
+Started only by :func:`genolearn.grading.sandbox.run_submission`: in the jail, as a child the
+zygote forks (:mod:`~genolearn.grading.zygote`, which calls :func:`run_job`); without it, as::
 
     python -I -m genolearn.grading.worker --result-fd N
 
 (``-I``: neither the working directory nor ``PYTHONPATH`` can shadow ``numpy`` or
-``genolearn``). The job arrives as JSON on stdin: the notebook's file name, the calls
-``{index, exercise, function, forbid, cases: [{args, kwargs}]}`` (values encoded with
-:mod:`~genolearn.grading.protocol`), the cells to skip and output caps. The worker then
+``genolearn``). The job arrives on stdin: one line of JSON — the notebook's file name and
+size, the calls ``{index, exercise, function, forbid, cases: [{args, kwargs}]}`` (values
+encoded with :mod:`~genolearn.grading.protocol`), the cells to skip and output caps — then the
+notebook's bytes, which the worker writes into its (empty) working folder. The worker then
 
 1. moves the result pipe to a random high descriptor that is not inherited by programs it
    starts, and installs the audit hook (:func:`~genolearn.grading.audit.install_audit_hook`);
@@ -56,7 +58,7 @@ import numpy as np  # noqa: E402
 from genolearn.grading import protocol  # noqa: E402
 from genolearn.grading.audit import install_audit_hook  # noqa: E402
 
-__all__ = ["main"]
+__all__ = ["main", "run_job"]
 
 # Bound before any student code runs, so a notebook that patches these modules cannot break
 # the worker's own bookkeeping; builtins and numpy's namespace are restored after student code.
@@ -481,17 +483,40 @@ def _run_call(
 # --------------------------------------------------------------------------- main
 
 
+def _read_job() -> dict[str, Any]:
+    """The job (one JSON line on stdin), after writing the notebook bytes that follow it
+    into the working folder; stdin is then ``/dev/null``."""
+    with open(0, "rb", closefd=False) as stdin:
+        job = json.loads(stdin.readline())
+        name, size = job["notebook"], int(job["notebook_bytes"])
+        if os.path.basename(name) != name or name.startswith("."):
+            raise ValueError(f"the notebook's name must be a plain file name, got {name!r}")
+        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            while size > 0:
+                chunk = stdin.read(min(size, 1 << 20))
+                if not chunk:
+                    raise EOFError("the notebook ended early")
+                f.write(chunk)
+                size -= len(chunk)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    return job
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run one job (see the module docstring); never returns."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--result-fd", type=int, required=True)
-    options = parser.parse_args(argv)
+    run_job(parser.parse_args(argv).result_fd)
+
+
+def run_job(result_fd: int) -> None:
+    """Read the job on stdin and run it, reporting on ``result_fd``; never returns."""
     faulthandler.enable()  # a segfault leaves a traceback in stderr for the grader's report
-    job = json.loads(sys.stdin.buffer.read())
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.close(null)
-    channel = _Channel(options.result_fd, job["token"])
+    job = _read_job()
+    channel = _Channel(result_fd, job["token"])
     job["pid"] = _getpid()
     install_audit_hook(os.getcwd(), allow_subprocess=job["allow_subprocess"])
     channel.send("ready", pid=job["pid"], audit_hook=True)

@@ -107,7 +107,7 @@ def test_kill_9_to_the_grader_leaves_no_sandbox_process(tmp_path):
         def looping() -> dict[int, dict] | None:
             table = processes()
             tree = {p: table[p] for p in descendants(grader.pid, table)}
-            worker = [i for i in tree.values() if "genolearn.grading.worker" in i["cmdline"]]
+            worker = [i for i in tree.values() if "genolearn.grading.zygote" in i["cmdline"]]
             busy = [p for p, i in table.items() if i["comm"] == name]
             return tree if worker and busy else None
 
@@ -216,7 +216,7 @@ def test_a_worker_dies_with_the_process_that_started_it(tmp_path, mode):
             table = processes()
             tree = descendants(caller.pid, table)
             named = {p for p, i in table.items() if i["comm"] == name}
-            busy = any("genolearn.grading.worker" in table[p]["cmdline"] for p in tree)
+            busy = any("genolearn.grading.zygote" in table[p]["cmdline"] for p in tree)
             return tree | named if named and busy else set()
 
         started = wait_for(looping, timeout=60)

@@ -31,11 +31,11 @@ from genolearn.grading import (
     SandboxError,
     SubmissionResult,
     Unsupported,
+    pool,
     run_submission,
 )
 from genolearn.grading import limits as limits_module
 from genolearn.grading import sandbox as sandbox_module
-from genolearn.grading.lifetime import kill_leftovers
 
 pytestmark = pytest.mark.grading
 
@@ -69,11 +69,27 @@ def assert_double_graded(result: SubmissionResult) -> None:
         np.testing.assert_array_equal(out, 2 * x)
 
 
+def uid_processes(uid: int) -> list[int]:
+    """Live processes whose real uid is ``uid``."""
+    found = []
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            status = Path(f"/proc/{entry}/status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if int(fields["Uid"].split()[0]) == uid and fields["State"].split()[0] not in "ZX":
+            found.append(int(entry))
+    return found
+
+
 def assert_nothing_left(result: SubmissionResult) -> None:
-    """No process of the worker's uid survives (when it ran as its own user)."""
+    """No process of the worker's uid survives (when it ran as its own user), but the warden
+    and the zygote of the jail it ran in, now idle."""
     uid = result.isolation.uid if result.isolation is not None else None
     if uid is not None:
-        assert kill_leftovers(uid, "no-marker", timeout_s=0) == 0
+        left = set(uid_processes(uid)) - pool.supervisor_pids()
+        assert not left, [Path(f"/proc/{p}/cmdline").read_bytes() for p in left]
 
 
 def alive(pid: int) -> bool:
@@ -132,8 +148,9 @@ def test_without_the_jail_grading_stops_or_says_what_was_weaker(tmp_path, monkey
     runs as its own uid if Python is readable by any user (and the notes say what was
     weaker), otherwise the grader stops with a message that says what to change."""
     monkeypatch.setattr(sandbox_module, "_NO_JAIL", [])
+    pool.close_all()  # no jail built earlier may be reused
     monkeypatch.setattr(
-        "genolearn.grading.runner.python_paths", lambda: ["/nonexistent/genolearn-python"]
+        "genolearn.grading.pool.python_paths", lambda: ["/nonexistent/genolearn-python"]
     )
     path = write_notebook(tmp_path, DOUBLE)
     import genolearn

@@ -220,9 +220,10 @@ def test_the_worker_holds_no_capability_and_finds_nothing(planted, mode, monkeyp
     assert caps["NoNewPrivs"] == "1" and int(caps["Uid"].split()[0]) != 0
     iso = result.isolation
     assert iso.capabilities == () and iso.mode == mode and iso.pid_namespace
-    # Only the sandbox's own processes are visible: init (pid 1, unreadable) and the worker.
+    # Only the sandbox's own processes are visible: the zygote (pid 1, unreadable) and the
+    # worker it forked (the same command line).
     cmdlines = [p["cmdline"] for p in report["procs"].values()]
-    assert all("jail.py" in c or "genolearn.grading.worker" in c for c in cmdlines), cmdlines
+    assert len(cmdlines) == 2 and all("genolearn.grading.zygote" in c for c in cmdlines), cmdlines
     init = report["procs"]["1"]
     assert init["environ"] == "PermissionError" and init["mem"] == "PermissionError"
     # Candidate paths do not exist in there, parent folders show nothing of the grader's.
