@@ -37,6 +37,13 @@ _KMERS = Contract(
 )
 
 
+def _kmer_reference(x, k):
+    # Counts are whole numbers, returned as float64: the features of a logistic regression, and
+    # the generic checks every exercise must pass (a NaN or an extra axis must fail,
+    # tests/exercises/test_check.py) can only poison a float array.
+    return kmer_spectrum(x, k).astype(np.float64)
+
+
 def _kmer_cases(rng: np.random.Generator) -> list[Case]:
     return [
         Case((_encode("ACGT"), 1), label="ACGT, k = 1: one of each base"),
@@ -57,7 +64,7 @@ def _codes(x):
 
 def _counts(x, k, place, skip_unknown=True, step=1):
     n, _, length = x.shape
-    out = np.zeros((n, 4**k), dtype=np.int64)
+    out = np.zeros((n, 4**k))
     codes, known = _codes(x), x.sum(axis=1) > 0
     for row in range(n):
         for start in range(0, length - k + 1, step):
@@ -80,13 +87,13 @@ def _kmer_non_overlapping(x, k):
 
 
 def _kmer_frequencies(x, k):
-    counts = kmer_spectrum(x, k)
+    counts = _kmer_reference(x, k)
     totals = counts.sum(axis=1, keepdims=True)
     return np.divide(counts, totals, out=np.zeros(counts.shape), where=totals > 0)
 
 
 def _kmer_base_counts(x, k):
-    return x.sum(axis=2).astype(np.int64)  # (N, 4): the 1-mer counts whatever k is
+    return x.sum(axis=2).astype(np.float64)  # (N, 4): the 1-mer counts whatever k is
 
 
 KMER_SPECTRUM = register(
@@ -96,7 +103,7 @@ KMER_SPECTRUM = register(
         title="k-mer counts of one-hot DNA",
         function="kmer_spectrum",
         points=2,
-        reference=kmer_spectrum,
+        reference=_kmer_reference,
         make_cases=_kmer_cases,
         contract=_KMERS,
         forbid=_FORBID,
@@ -122,7 +129,7 @@ KMER_SPECTRUM = register(
             ),
             Mistake(
                 "frequencies instead of counts",
-                "each row was divided by its total; return the counts themselves (integers).",
+                "each row was divided by its total; return the counts themselves (whole numbers).",
                 _kmer_frequencies,
             ),
             Mistake(

@@ -209,7 +209,8 @@ _THRESHOLD = Contract(
 
 
 def _threshold_reference(scores, y):
-    return np.asarray(best_threshold(scores, y), dtype=np.asarray(scores).dtype)[()]
+    # a 0-d array (not a scalar): the generic checks can then poison it or add an axis
+    return np.asarray(best_threshold(scores, y), dtype=np.asarray(scores).dtype)
 
 
 def _threshold_cases(rng: np.random.Generator) -> list[Case]:

@@ -123,7 +123,7 @@ def test_best_threshold_reference_is_brute_force(seed):
 
 # ---- kmer_spectrum
 def kmer_dictionary(x, k):
-    out = np.zeros((len(x), 4**k), dtype=np.int64)
+    out = np.zeros((len(x), 4**k))
     for row, seq in enumerate(x):
         text = "".join("ACGT"[int(c.argmax())] if c.sum() else "N" for c in seq.T)
         for start in range(len(text) - k + 1):
@@ -135,7 +135,7 @@ def kmer_dictionary(x, k):
 
 def kmer_sliding(x, k):
     codes = np.where(x.sum(axis=1) > 0, x.argmax(axis=1), -1)  # (N, L), -1 at an N
-    out = np.zeros((len(x), 4**k), dtype=np.int64)
+    out = np.zeros((len(x), 4**k))
     if x.shape[2] < k:
         return out
     win = np.lib.stride_tricks.sliding_window_view(codes, k, axis=1)  # (N, W, k)

@@ -156,7 +156,7 @@ def bt_matrix(scores, y):
 
 def ks_no_unknown_check(x, k):
     codes = x.argmax(axis=1)
-    out = np.zeros((len(x), 4**k), dtype=np.int64)
+    out = np.zeros((len(x), 4**k))
     for row in range(len(x)):
         for start in range(x.shape[2] - k + 1):
             out[row, int("".join(str(c) for c in codes[row, start : start + k]), 4)] += 1
@@ -165,7 +165,7 @@ def ks_no_unknown_check(x, k):
 
 def ks_window_count_off_by_one(x, k):
     codes, known = x.argmax(axis=1), x.sum(axis=1) > 0
-    out = np.zeros((len(x), 4**k), dtype=np.int64)
+    out = np.zeros((len(x), 4**k))
     for row in range(len(x)):
         for start in range(x.shape[2] - k):
             if known[row, start : start + k].all():
@@ -175,7 +175,7 @@ def ks_window_count_off_by_one(x, k):
 
 def ks_presence(x, k):
     counts = ks_loops(x, k)
-    return (counts > 0).astype(np.int64)
+    return (counts > 0).astype(np.float64)
 
 
 def ks_last_k_only(x, k):
@@ -187,7 +187,7 @@ def ks_reverse_complement_too(x, k):
 
 
 def ks_loops(x, k):
-    out = np.zeros((len(x), 4**k), dtype=np.int64)
+    out = np.zeros((len(x), 4**k))
     for row, seq in enumerate(x):
         for start in range(seq.shape[1] - k + 1):
             window = seq[:, start : start + k]
@@ -205,12 +205,12 @@ def ks_histogram(x, k):
     out = []
     for seq in codes:
         if len(seq) < k:
-            out.append(np.zeros(4**k, dtype=np.int64))
+            out.append(np.zeros(4**k))
             continue
         win = np.stack([seq[j : len(seq) - k + 1 + j] for j in range(k)], axis=1)
         good = win.max(axis=1) < 4
         index = (win[good] * 4 ** np.arange(k - 1, -1, -1)).sum(axis=1)
-        out.append(np.histogram(index, bins=np.arange(4**k + 1))[0].astype(np.int64))
+        out.append(np.histogram(index, bins=np.arange(4**k + 1))[0].astype(np.float64))
     return np.array(out)
 
 

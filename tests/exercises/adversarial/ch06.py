@@ -229,7 +229,7 @@ def rf_kernels_times_strides(layers):
 
 
 def rf_last_layer_only(layers):
-    if not layers:
+    if not len(layers):
         return 1
     k, _, d = layers[-1]
     return d * (k - 1) + 1
@@ -258,7 +258,7 @@ def rf_loops(layers):
 
 
 def rf_recursive(layers):
-    if not layers:
+    if not len(layers):
         return 1
     *rest, (k, _, d) = layers
     jump = 1
@@ -366,9 +366,9 @@ WITNESSES = {
         (_encode("ACGTTGCAAC"), _rng.normal(size=(4, 3))),
     ],
     "ch6.receptive_field": [
-        ([(9, 1, 1), (4, 4, 1), (9, 1, 1)],),
-        ([(3, 2, 1), (3, 1, 2), (5, 3, 1)],),
-        ([(7, 1, 1)],),
+        (np.array([(9, 1, 1), (4, 4, 1), (9, 1, 1)]),),
+        (np.array([(3, 2, 1), (3, 1, 2), (5, 3, 1)]),),
+        (np.array([(7, 1, 1)]),),
     ],
     "ch6.corrected_saliency": [
         (_rng.normal(size=(2, 4, 6)) + 5.0, np.stack([_encode("ACGTAC"), _encode("GGTTCA")])),
