@@ -26,7 +26,7 @@ import nbformat
 import pytest
 from nbformat import v4
 
-from genolearn.grading import Call, Limits, run_submission
+from genolearn.grading import Call, Limits, pool, run_submission
 from tests.grading.classroom import Student, build_class, lean_notebook
 
 pytestmark = [
@@ -280,3 +280,222 @@ def test_a_grader_run_leaks_nothing_into_any_output(planted, tmp_path):
         text = html.unescape(texts[where]).replace("\\", "")
         i = text.index(canary)
         assert f"{canary} hits=[]" in text, (where, text[i : i + 400])
+
+
+# ------------------------------------------------------------------ one jail, many students
+
+LEAVER = """
+import ctypes, os, signal, struct, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+libc.shmat.restype = ctypes.c_void_p
+SYS = {{"x86_64": (248, 250, 310, 438), "aarch64": (217, 219, 270, 438)}}[os.uname().machine]
+ADD_KEY, KEYCTL, VM_READV, PIDFD_GETFD = SYS
+TOKEN = bytes.fromhex({token_hex!r})
+WORK = os.getcwd()
+
+def c_write(path, data):  # libc, past the audit hook: security must not rest on it
+    fd = libc.open(path.encode(), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    libc.write(fd, data, len(data))
+    libc.close(fd)
+
+for folder in (WORK, "/dev/shm"):
+    c_write(os.path.join(folder, "left-behind"), TOKEN)
+os.makedirs(os.path.join(WORK, "locked", "deeper"))
+c_write(os.path.join(WORK, "locked", "deeper", "note"), TOKEN)
+os.chmod(os.path.join(WORK, "locked"), 0)
+os.mkfifo(os.path.join(WORK, "fifo"))
+shm = libc.shmget(0x6E11, 4096, 0o1000 | 0o666)  # IPC_CREAT
+ctypes.memmove(libc.shmat(shm, None, 0), TOKEN, len(TOKEN))
+msq = libc.msgget(0x6E12, 0o1000 | 0o666)
+libc.msgsnd(msq, struct.pack("l", 1) + TOKEN, len(TOKEN), 0)
+libc.semget(0x6E13, 1, 0o1000 | 0o666)
+mq = libc.mq_open(b"/genolearn-mq", os.O_CREAT | os.O_RDWR, 0o666, None)
+libc.mq_send(mq, TOKEN, len(TOKEN), 0)
+persistent = libc.syscall(KEYCTL, 22, -1, -3)  # KEYCTL_GET_PERSISTENT, into @s
+for ring in (-4, -5, -3, persistent):  # user, user session, session, persistent keyrings
+    libc.syscall(ADD_KEY, b"user", b"genolearn-leak", TOKEN, len(TOKEN), ring)
+
+ready_r, ready_w = os.pipe()
+if os.fork() == 0:  # a daemon that waits for the next student's notebook
+    os.setsid()
+    if os.fork() == 0:
+        for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+            signal.signal(s, signal.SIG_IGN)
+        os.write(ready_w, b"x")
+        while True:
+            for name in os.listdir(WORK):
+                if name.endswith(".ipynb"):
+                    with open(os.path.join(WORK, name), "rb") as f:
+                        c_write("/dev/shm/stolen-" + name, f.read())
+            time.sleep(0.005)
+    os._exit(0)
+os.read(ready_r, 1)
+
+def attack(x):
+    out = {{}}
+    for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGSTOP, signal.SIGKILL):
+        libc.kill(1, s)  # pid 1 of the namespace: the zygote
+    time.sleep(0.2)
+    out["state"] = [ln for ln in open("/proc/1/status") if ln.startswith("State")][0].split()[1]
+    out["ptrace"] = (libc.ptrace(16, 1, None, None), ctypes.get_errno())  # PTRACE_ATTACH
+    buf = ctypes.create_string_buffer(64)
+    local = (ctypes.c_void_p * 2)(ctypes.cast(buf, ctypes.c_void_p), 64)
+    remote = (ctypes.c_void_p * 2)(0x400000, 64)
+    out["vm_readv"] = (libc.syscall(VM_READV, 1, local, 1, remote, 1, 0), ctypes.get_errno())
+    pidfd = os.pidfd_open(1)
+    out["getfd"] = [
+        (libc.syscall(PIDFD_GETFD, pidfd, fd, 0), ctypes.get_errno()) for fd in range(3, 8)
+    ]
+    for item in ("mem", "environ", *("fd/%d" % fd for fd in range(8))):
+        try:
+            out[item] = open("/proc/1/" + item, "rb").read(64).hex()
+        except OSError as exc:
+            out[item] = type(exc).__name__
+    return out
+"""
+
+PATCHER = """
+import sys, numpy, nbformat
+numpy.linalg.norm = lambda *a, **k: 42.0
+nbformat.reader.reads = lambda *a, **k: 1 / 0
+sys.modules["genolearn.grading.worker"]._python_source = lambda source: "raise SystemExit"
+"""
+
+LOOKER = """
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+KEYCTL = {{"x86_64": 250, "aarch64": 219}}[os.uname().machine]
+PREFIXES = [bytes.fromhex(h) for h in {prefix_hex!r}]
+HEX = set(b"0123456789abcdef")
+# the scan works: this notebook's own canary is found: {canary}
+
+def in_memory(PREFIX):
+    hits = 0
+    with open("/proc/self/maps") as maps, open("/proc/self/mem", "rb", buffering=0) as mem:
+        for line in list(maps):
+            lo, hi = (int(v, 16) for v in line.split()[0].split("-"))
+            if "r" not in line.split()[1] or line.rstrip().endswith(("[vvar]", "[vsyscall]")):
+                continue
+            try:
+                mem.seek(lo)
+                data = mem.read(hi - lo)
+            except (OSError, ValueError, OverflowError):
+                continue
+            i = data.find(PREFIX)
+            while i >= 0:  # the prefix alone is this function's own; a token has 32 hex after it
+                hits += set(data[i + len(PREFIX) : i + len(PREFIX) + 32]) <= HEX
+                i = data.find(PREFIX, i + 1)
+    return hits
+
+def look(x):
+    def errno(result):
+        return ctypes.get_errno() if result < 0 else result
+    out = {{"procs": sorted(p for p in os.listdir("/proc") if p.isdigit())}}
+    out["me"] = str(os.getpid())
+    for name, folder in (("work", os.getcwd()), ("shm", "/dev/shm"), ("mqueue", "/dev/mqueue")):
+        out[name] = sorted(os.listdir(folder))
+    out["sysvipc"] = [
+        len(open("/proc/sysvipc/" + k).readlines()) - 1 for k in ("shm", "msg", "sem")
+    ]
+    out["shmget"] = errno(libc.shmget(0x6E11, 0, 0))
+    out["msgget"] = errno(libc.msgget(0x6E12, 0))
+    out["semget"] = errno(libc.semget(0x6E13, 0, 0))
+    out["mq_open"] = errno(libc.mq_open(b"/genolearn-mq", os.O_RDWR))
+    persistent = libc.syscall(KEYCTL, 22, -1, -3)
+    out["keys"] = [
+        errno(libc.syscall(KEYCTL, 10, ring, b"user", b"genolearn-leak", 0))  # KEYCTL_SEARCH
+        for ring in (-4, -5, -3, persistent)
+    ]
+    out["norm"] = float(__import__("numpy").linalg.norm([3.0, 4.0]))
+    out["memory"] = [in_memory(prefix) for prefix in PREFIXES]
+    return out
+"""
+
+
+def _two_students(tmp_path: Path, first: str, second: str, limits: Limits):
+    """Grade two notebooks one after the other (the second also defines ``double``), with
+    the pool's jails before, between and after."""
+    pool.close_all()
+    results, jails = [], [pool.supervisor_pids()]
+    for i, (source, call) in enumerate(((first, "attack"), (second, "look"))):
+        cells = ["def double(x):\n    return 2 * x", source]
+        path = tmp_path / f"student{i}.ipynb"
+        nbformat.write(v4.new_notebook(cells=[v4.new_code_cell(c) for c in cells]), path)
+        calls = [Call(f"t.{call}", call, [((0,), {})]), Call("t.double", "double", [((3,), {})])]
+        results.append(run_submission(path, calls, limits=limits))
+        jails.append(pool.supervisor_pids())
+    return results, jails
+
+
+@pytest.mark.parametrize("mode", ["jail", "userjail"])
+def test_nothing_of_one_student_reaches_the_next_in_the_same_jail(tmp_path, mode, monkeypatch):
+    """A student leaves a daemon waiting for the next notebook, files in every writable place
+    (one in a folder made unreadable, a FIFO), System V shared memory, a message queue and a
+    semaphore, a POSIX message queue, keys in the user, session and persistent keyrings,
+    patched numpy, nbformat and worker modules, and signals, ptraces and reads the zygote
+    (pid 1). The next student, forked by the same zygote, finds none of it — not even the
+    first one's token anywhere in its own memory — and is graded normally."""
+    if mode == "userjail":
+        monkeypatch.setattr("genolearn.grading.sandbox.runs_as_separate_user", lambda lim: False)
+    mate = token("mate")
+    first = LEAVER.format(token_hex=mate.encode().hex()) + PATCHER
+    prefixes = [PREFIXES[kind].encode().hex() for kind in ("mate", "decoy")]
+    second = LOOKER.format(prefix_hex=prefixes, canary=token("decoy"))
+    limits = Limits(call_timeout_s=30, submission_timeout_s=120)
+    (a, b), jails = _two_students(tmp_path, first, second, limits)
+    assert a.isolation.mode == b.isolation.mode == mode
+    assert a["t.double"].outputs == [6] and a["t.attack"].status == "ok", a["t.attack"].reason
+    attack = a["t.attack"].outputs[0]
+    assert attack["state"] == "S"  # neither killed nor stopped
+    assert attack["ptrace"] == (-1, 1) and attack["vm_readv"] == (-1, 1)  # EPERM
+    assert all(got == (-1, 1) for got in attack["getfd"]), attack["getfd"]
+    assert attack["mem"] == attack["environ"] == "PermissionError"
+    assert all(attack[f"fd/{fd}"] in ("PermissionError", "FileNotFoundError") for fd in range(8))
+    assert jails[1] and jails[1] == jails[2], "the second student ran in another jail"
+    assert b["t.double"].outputs == [6] and not b.cell_errors, (b.cell_errors, b.notes)
+    look = b["t.look"].outputs[0]
+    assert look["procs"] == sorted(["1", look["me"]])
+    assert look["work"] == ["notebook.ipynb"] and look["shm"] == look["mqueue"] == []
+    assert look["sysvipc"] == [0, 0, 0]
+    assert look["shmget"] == look["msgget"] == look["semget"] == look["mq_open"] == 2  # ENOENT
+    assert all(k in (126, 1) for k in look["keys"]), look["keys"]  # ENOKEY (EPERM: no ring)
+    assert look["norm"] == 5.0 and look["memory"][0] == 0 and look["memory"][1] > 0
+    assert mate not in repr(b) and mate not in b.output
+
+
+def test_a_student_who_changes_the_zygote_gets_it_replaced(tmp_path):
+    """A process of the jail's uid may lower the zygote's rlimits (``prlimit``) and nice it;
+    the zygote notices after the submission and exits, and the next student gets a new jail
+    (new uid) with the limits and priority of an untouched one."""
+    tamper = """
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+limit = (ctypes.c_uint64 * 2)(100, 100)
+PRLIMIT = libc.prlimit(1, 7, limit, None)  # RLIMIT_NOFILE of pid 1
+NICE = libc.setpriority(0, 1, 19)  # PRIO_PROCESS, pid 1
+def attack(x):
+    return PRLIMIT, NICE
+"""
+    looker = """
+import os, resource
+def look(x):
+    return os.getpriority(os.PRIO_PROCESS, 0), resource.getrlimit(resource.RLIMIT_NOFILE)
+"""
+    limits = Limits(call_timeout_s=30, submission_timeout_s=120)
+    (a, b), jails = _two_students(tmp_path, tamper, looker, limits)
+    assert a["t.attack"].outputs[0] == (0, 0)  # both allowed by the kernel
+    assert jails[1] == set() and jails[2], jails  # the tampered jail was not kept
+    assert a.isolation.uid != b.isolation.uid
+    nice, nofile = b["t.look"].outputs[0]
+    assert nice == 0 and nofile == (limits.max_open_files,) * 2
+    assert b["t.double"].outputs == [6]
+    left = [p for p in os.listdir("/proc") if p.isdigit() and _uid_of(p) == a.isolation.uid]
+    assert not left, [Path(f"/proc/{p}/status").read_text()[:300] for p in left]
+
+
+def _uid_of(pid: str) -> int | None:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    return int(status.split("\nUid:")[1].split()[0])
