@@ -124,7 +124,7 @@ PROJECT = register(
         points=3.0,
         reference=reference_score_binding_sites,
         make_cases=_make_cases,
-        goal=f"held-out AUPRC >= {GOAL} on families absent from training",
+        goal=f"held-out AUPRC >= {GOAL:.2f} on families absent from training",
         measure=_measure,
         written_points=3.0,
         written=(

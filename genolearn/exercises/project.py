@@ -137,7 +137,7 @@ class Project(Exercise):
         return report
 
 
-@dataclass
+@dataclass(repr=False)  # Report's __repr__ prints text(), as a notebook shows it
 class ProjectReport(Report):
     """A project's :class:`Report`, printed as a score against the goal."""
 

@@ -4,6 +4,7 @@ Layout of ``OUT`` (``genolearn grade … -o OUT``)::
 
     OUT/gradebook.csv                 the course gradebook (rebuilt after every run)
     OUT/canvas.csv, OUT/moodle.csv    the same grades laid out for LMS import (:mod:`.lms`)
+    OUT/manual.csv                    marks given by hand (projects' written parts, :mod:`.manual`)
     OUT/records/ch02/<student>.json   one record per student and chapter (the durable memory)
     OUT/ch02/gradebook.csv            the chapter's gradebook
     OUT/ch02/feedback/<student>.json|.html|.md
@@ -127,12 +128,16 @@ def migrate_old_layout(out: Path) -> list[int]:
 class CourseTable:
     """Every chapter's records: ``exercises[chapter]`` lists ``(id, points)`` in order,
     ``records[chapter][student]`` the record, ``missing[chapter][student]`` the status of a
-    student in the chapter's roster without a record."""
+    student in the chapter's roster without a record; ``written[chapter]`` lists the columns
+    ``(name, points)`` of the chapter's projects' written parts, marked by hand, and
+    ``manual[student][column]`` the marks (:mod:`~genolearn.grading.manual`)."""
 
     chapters: list[int] = field(default_factory=list)
     exercises: dict[int, list[tuple[str, float]]] = field(default_factory=dict)
     records: dict[int, dict[str, dict]] = field(default_factory=dict)
     missing: dict[int, dict[str, str]] = field(default_factory=dict)
+    written: dict[int, list[tuple[str, float]]] = field(default_factory=dict)
+    manual: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def students(self) -> list[str]:
@@ -140,7 +145,18 @@ class CourseTable:
         return sorted(found)
 
     def chapter_max(self, chapter: int) -> float:
-        return float(sum(points for _, points in self.exercises[chapter]))
+        written = sum(points for _, points in self.written.get(chapter, ()))
+        return float(sum(points for _, points in self.exercises[chapter]) + written)
+
+    def chapter_score(self, chapter: int, student: str) -> float | None:
+        """The student's chapter total — the record's score plus the marks given by hand —
+        or ``None`` when there is neither (no grade)."""
+        record = self.records[chapter].get(student)
+        marks = self.manual.get(student, {})
+        by_hand = [marks[c] for c, _ in self.written.get(chapter, ()) if c in marks]
+        if record is None and not by_hand:
+            return None
+        return round((record["score"] if record else 0.0) + sum(by_hand), 6)
 
 
 def course_table(out: Path) -> tuple[CourseTable, list[str]]:
@@ -148,7 +164,8 @@ def course_table(out: Path) -> tuple[CourseTable, list[str]]:
 
     A chapter with a roster contributes the students of its last run; without one (migrated
     folders), every record."""
-    from genolearn.exercises import all_exercises
+    from genolearn.exercises import all_exercises, all_projects
+    from genolearn.grading.manual import read_manual
 
     table, problems = CourseTable(), []
     base = Path(out) / "records"
@@ -163,7 +180,7 @@ def course_table(out: Path) -> tuple[CourseTable, list[str]]:
         missing = {s: why for s, why in missing.items() if s not in kept}
         if not kept and not missing:
             continue
-        registered = all_exercises(chapter)
+        registered = all_exercises(chapter, projects=True)
         order = [ex.id for ex in registered]
         points: dict[str, float] = {}
         for record in kept.values():
@@ -175,6 +192,14 @@ def course_table(out: Path) -> tuple[CourseTable, list[str]]:
         table.chapters.append(chapter)
         table.exercises[chapter] = [(i, points[i]) for i in ids]
         table.records[chapter], table.missing[chapter] = kept, missing
+        table.written[chapter] = [
+            (p.written_column, float(p.written_points))
+            for p in all_projects(chapter)
+            if p.written_points and p.id in points
+        ]
+    maxima = {c: m for ch in table.chapters for c, m in table.written[ch]}
+    table.manual, bad_marks = read_manual(out, maxima)
+    problems += bad_marks
     return table, problems
 
 
@@ -183,12 +208,15 @@ def _number(x: float) -> str:
 
 
 def course_csv(table: CourseTable) -> str:
-    """The course gradebook: one row per student; per chapter a column per exercise, the
-    chapter's total (``chN total``) and status (``chN status``); then the course ``total``, its
-    ``max`` (every chapter's points, so a chapter not submitted counts 0) and ``review``."""
+    """The course gradebook: one row per student; per chapter a column per exercise, one per
+    project's written part (marked by hand, from ``manual.csv``), the chapter's total
+    (``chN total``, marks by hand included) and status (``chN status``); then the course
+    ``total``, its ``max`` (every chapter's points, so a chapter not submitted counts 0) and
+    ``review``."""
     header = ["student"]
     for ch in table.chapters:
-        header += [i for i, _ in table.exercises[ch]] + [f"ch{ch} total", f"ch{ch} status"]
+        header += [i for i, _ in table.exercises[ch]] + [c for c, _ in table.written[ch]]
+        header += [f"ch{ch} total", f"ch{ch} status"]
     header += ["total", "max", "review"]
     course_max = sum(table.chapter_max(ch) for ch in table.chapters)
     rows = []
@@ -197,14 +225,18 @@ def course_csv(table: CourseTable) -> str:
         for ch in table.chapters:
             record = table.records[ch].get(student)
             ids = [i for i, _ in table.exercises[ch]]
+            marks = table.manual.get(student, {})
+            written = [_number(marks[c]) if c in marks else "" for c, _ in table.written[ch]]
+            score = table.chapter_score(ch, student)
+            total += score or 0.0
             if record is None:
                 status = table.missing[ch].get(student, "no submission")
-                row += [""] * len(ids) + ["", status]
+                row += [""] * len(ids) + written + ["" if score is None else _number(score)]
+                row.append(status)
                 continue
             scores = {e["id"]: e["score"] for e in record["exercises"]}
-            row += [_number(scores[i]) if i in scores else "" for i in ids]
-            row += [_number(record["score"]), record["status"]]
-            total += record["score"]
+            row += [_number(scores[i]) if i in scores else "" for i in ids] + written
+            row += [_number(score), record["status"]]
             review += record["review"]
         rows.append([*row, _number(round(total, 6)), _number(course_max), "; ".join(review)])
     buffer = io.StringIO()

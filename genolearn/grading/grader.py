@@ -238,7 +238,7 @@ def grade_class(
         ValueError, FileNotFoundError: bad arguments (the message names the argument).
     """
     chapters = _check_chapters(chapters)
-    by_chapter = {ch: all_exercises(ch) for ch in chapters}
+    by_chapter = {ch: all_exercises(ch, projects=True) for ch in chapters}
     empty = [ch for ch, exs in by_chapter.items() if not exs]
     if empty:
         have = sorted({ex.chapter for ex in all_exercises()})
@@ -295,7 +295,7 @@ def _rebuild_chapter(out: Path, chapter: int) -> None:
     from genolearn.grading.report import write_report
 
     records, _ = rec.load_records(course.records_dir(out, chapter))
-    exercises = all_exercises(chapter)
+    exercises = all_exercises(chapter, projects=True)
     for record in records.values():
         record.setdefault("chapter", chapter)
     students = sorted(records)
@@ -306,8 +306,14 @@ def _rebuild_chapter(out: Path, chapter: int) -> None:
 
 
 def _write_course(out: Path, people, result: CourseRun) -> None:
-    """The course gradebook and the LMS files, from every chapter's records."""
+    """The course gradebook and the LMS files, from every chapter's records and the marks
+    given by hand in ``manual.csv`` (to which a row per student and a column per project's
+    written part are added; the instructor's cells are kept)."""
+    from genolearn.grading.manual import update_manual
+
     table, problems = course.course_table(out)
+    written = [column for ch in table.chapters for column, _ in table.written[ch]]
+    result.warnings += update_manual(out, table.students, written)
     result.warnings += [f"left out of the course gradebook: {p}" for p in problems]
     rec.write_atomic(out / "gradebook.csv", course.course_csv(table))
     rec.write_atomic(out / "canvas.csv", lms.canvas_csv(table, people))

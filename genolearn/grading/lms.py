@@ -88,10 +88,11 @@ def read_class_list(path: str | os.PathLike[str]) -> dict[str, dict[str, str]]:
 
 
 def _grades(table: CourseTable, student: str) -> list[str]:
+    """Each chapter's total (marks given by hand for written parts included), "" for none."""
     out = []
     for ch in table.chapters:
-        record = table.records[ch].get(student)
-        out.append("" if record is None else f"{record['score']:g}")
+        score = table.chapter_score(ch, student)
+        out.append("" if score is None else f"{score:g}")
     return out
 
 

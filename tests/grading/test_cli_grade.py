@@ -99,7 +99,7 @@ def test_a_run_prints_a_summary_and_writes_the_outputs(setup, capsys):
     assert "warning: chapter 1: skipped README.txt: not a Jupyter notebook (.ipynb)" in err
     gradebook = (tmp_path / "out" / "ch01" / "gradebook.csv").read_text().splitlines()
     assert len(gradebook) == 2  # README.txt is no student
-    assert gradebook[1] == "eve,0,0,0,0,0,0,10,submission problem,"
+    assert gradebook[1] == "eve,0,0,0,0,0,0,0,13,submission problem,"
     feedback = json.loads((tmp_path / "out" / "ch01" / "feedback" / "eve.json").read_text())
     assert feedback["reason"] == (
         "found no notebook (.ipynb) in eve/ (it holds answer.py); submit your Jupyter notebook"

@@ -14,7 +14,7 @@ import pytest
 from nbformat import v4
 
 from genolearn.cli import EXIT_WRONG_CHAPTER, main
-from genolearn.exercises import all_exercises
+from genolearn.exercises import all_exercises, all_projects
 from genolearn.grading import grade_class
 from tests.grading.classroom import LIMITS, ROOT, lean_notebook, make_record
 
@@ -23,7 +23,8 @@ pytestmark = pytest.mark.grading
 SECRET = b"course-secret"
 SOURCES = {2: "02_layers/layers.ipynb", 4: "04_training/training.ipynb"}
 STUB = re.compile(r"^([ \t]*)# BEGIN SOLUTION (\S+)\n.*?^[ \t]*# END SOLUTION[^\n]*", re.S | re.M)
-POINTS = {ch: sum(ex.points for ex in all_exercises(ch)) for ch in (2, 4)}
+POINTS = {ch: sum(ex.points for ex in all_exercises(ch, projects=True)) for ch in (2, 4)}
+WRITTEN = {ch: sum(p.written_points for p in all_projects(ch)) for ch in (2, 4)}  # by hand
 
 
 def lean(chapter: int, *, stubs: bool = False) -> nbformat.NotebookNode:
@@ -91,7 +92,8 @@ def test_grading_chapter_2_then_4_into_one_folder_keeps_chapter_2(tmp_path, caps
     assert sorted(rows) == ["amy", "bob", "cid", "dan"]
     full = [f"{POINTS[2]:g}", f"{POINTS[4]:g}", f"{POINTS[2] + POINTS[4]:g}"]
     assert [rows["amy"][k] for k in ("ch2 total", "ch4 total", "total")] == full
-    assert rows["amy"]["max"] == rows["dan"]["max"] == full[2]
+    course_max = POINTS[2] + POINTS[4] + WRITTEN[2] + WRITTEN[4]
+    assert rows["amy"]["max"] == rows["dan"]["max"] == f"{course_max:g}"
     assert (rows["cid"]["ch4 total"], rows["cid"]["ch4 status"]) == ("", "no submission")
     assert (rows["bob"]["ch4 status"], rows["dan"]["ch2 status"]) == (
         "wrong chapter",
@@ -99,7 +101,8 @@ def test_grading_chapter_2_then_4_into_one_folder_keeps_chapter_2(tmp_path, caps
     )
     canvas = after["canvas.csv"].decode().splitlines()
     assert canvas[0].startswith("Student,ID,SIS User ID,SIS Login ID,Section,genolearn chapter 2")
-    assert canvas[1] == f"Points Possible,,,,,{POINTS[2]:g},{POINTS[4]:g}"
+    possible = [f"{POINTS[ch] + WRITTEN[ch]:g}" for ch in (2, 4)]
+    assert canvas[1] == "Points Possible,,,,," + ",".join(possible)
 
 
 def test_a_run_where_most_notebooks_look_like_another_chapter_is_refused(tmp_path):

@@ -216,7 +216,8 @@ def test_each_student_gets_the_right_scores_and_a_clear_reason(graded, student):
     record = graded[3][student.name]
     assert {e["id"]: e["score"] for e in record["exercises"]} == student.expect, words(record)
     assert record["status"] == student.status
-    assert record["score"] == sum(student.expect.values()) and record["max_score"] == 10
+    assert record["score"] == sum(student.expect.values())
+    assert record["max_score"] == 13  # the exercises' 10 and the project's 3
     assert student.reason in words(record)
 
 
@@ -241,12 +242,12 @@ def test_review_flags(graded):
         for ln in (graded[1] / "ch01" / "gradebook.csv").read_text().splitlines()
         if "forbidden" in ln
     )
-    assert row.endswith(",10,10,graded,forbidden: ch1.sigmoid")
+    assert row.endswith(",3,13,13,graded,forbidden: ch1.sigmoid")
 
 
 def test_monkeypatching_in_a_notebook_does_not_reach_the_grader(graded):
     check_module = sys.modules["genolearn.exercises.check"]
-    assert graded[3]["patcher"]["score"] == 6
+    assert graded[3]["patcher"]["score"] == 9
     assert not np.allclose([1.0], [2.0]) and check_module.compare.__name__ == "compare"
 
 
@@ -314,10 +315,10 @@ def test_resume_and_regrade(tmp_path):
     path = out / "records" / "ch01" / "amy.json"
     record = json.loads(path.read_text())
     record["exercises"][1].update(score=0.0, status="failed", case_number=1, problem="strict")
-    record["score"] = 8.0
+    record["score"] = 11.0
     path.write_text(json.dumps(record))
     kept = grade()
-    assert kept.graded == [] and "amy,2,0,1,2,3,8,10" in kept.gradebook.read_text()
+    assert kept.graded == [] and "amy,2,0,1,2,3,3,11,13" in kept.gradebook.read_text()
     regraded = grade(regrade="amy")
     assert regraded.graded == ["amy"] and regraded.changes == [("amy", "ch1.sigmoid", 0.0, 2.0)]
     everyone = grade(regrade="all")
@@ -332,11 +333,12 @@ def test_a_sandbox_that_cannot_start_records_nothing_and_is_retried(tmp_path):
     run = grade_class(subs, tmp_path / "out", chapters=[1], secret=SECRET, limits=broken)[1]
     assert list(run.errors) == ["amy"] and "failed to start" in run.errors["amy"]
     assert not list((tmp_path / "out" / "records" / "ch01").iterdir())
-    assert "amy,,,,,,,,not graded,grader error" in run.gradebook.read_text()
+    assert "amy,,,,,,,,,not graded,grader error" in run.gradebook.read_text()
     course = (tmp_path / "out" / "gradebook.csv").read_text()
-    assert "amy,,,,,,,not graded,0,10," in course
+    assert "amy,,,,,,,,,not graded,0,16," in course  # 13 + 3 written
     retry = grade_class(subs, tmp_path / "out", chapters=[1], secret=SECRET, limits=LIMITS)[1]
-    assert retry.graded == ["amy"] and "amy,2,2,1,2,3,10,10,graded," in retry.gradebook.read_text()
+    assert retry.graded == ["amy"]
+    assert "amy,2,2,1,2,3,3,13,13,graded," in retry.gradebook.read_text()
 
 
 def _children(pid: int) -> list[int]:

@@ -35,10 +35,11 @@ def test_every_registered_exercise_is_in_its_chapter_with_a_check(source):
     book = find_book(source.parent)
     doc = source.relative_to(book.root).with_suffix("").as_posix()
     _, ids = release_source(nb, source.name, book=book, doc=doc, directory=source.parent)
-    expected = {e.id for e in all_exercises(chapter_of(source))}
+    expected = {e.id for e in all_exercises(chapter_of(source), projects=True)}
     assert set(ids) == expected
-    for exercise in all_exercises(chapter_of(source)):
-        assert f'check("{exercise.id}", {exercise.function})' in code
+    for exercise in all_exercises(chapter_of(source), projects=True):
+        checker = "check_project" if getattr(exercise, "is_project", False) else "check"
+        assert f'{checker}("{exercise.id}", {exercise.function})' in code
         assert re.search(rf"^def {exercise.function}\(", code, re.M)
 
 
