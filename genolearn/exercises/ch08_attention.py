@@ -100,7 +100,7 @@ def _attention_cases(rng: np.random.Generator) -> list[Case]:
     return [*cases, *_ATTENTION.draw(rng, 5)]
 
 
-def _attention_reference(q, k, v, mask):
+def _attention_reference(q, k, v, mask=None):
     out, weights = scaled_dot_product_attention(q, k, v, mask)
     dtype = np.result_type(q, k, v)  # float32 inputs: a float32 answer, float32 tolerance
     return out.astype(dtype), weights.astype(dtype)
