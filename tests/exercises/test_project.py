@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import numpy as np
 import pytest
 
@@ -169,3 +171,38 @@ def test_chapter_4_sites_come_from_the_chapters_matrix():
     assert ppm.shape == (4, 8)
     np.testing.assert_allclose(ppm.sum(axis=0), 1.0)
     assert "".join("ACGT"[i] for i in ppm.argmax(axis=0)) == "TGACGTCA"
+
+
+def test_answers_learned_from_the_public_split_do_not_pass_the_hidden_one():
+    public = project_data("ch4.project")
+
+    def memorised(train_seqs, train_labels, train_families, test_seqs, seed):
+        return public.answer.astype(float)  # the public held-out labels, copied
+
+    assert check_project("ch4.project", memorised).passed  # AUPRC 1 where it was copied from
+    project = get_exercise("ch4.project")
+    hidden = project.make_cases(np.random.default_rng(2024))
+    outcome = Outcome(value=memorised(*hidden[0].args, **hidden[0].kwargs))
+    report = evaluate(project, hidden, [outcome])
+    assert report.status == "failed" and report.points == 0
+
+
+@pytest.mark.parametrize("project", PROJECTS, ids=IDS)
+def test_the_sandbox_payload_carries_the_args_and_never_the_answer(project):
+    from genolearn.grading.results import Call
+    from genolearn.grading.sandbox import _encode_case
+
+    case = project.make_cases(np.random.default_rng(99))[0]
+    call = Call.from_exercise(project, [case])
+    assert call.function == project.function and call.forbid == project.forbid
+    payload = _encode_case(call.cases[0], "case")
+    assert set(payload) == {"args", "kwargs"}
+    text = repr(payload)
+    answer = case.answer
+    parts = answer.values() if isinstance(answer, dict) else answer
+    parts = parts if isinstance(answer, (dict, tuple)) else [answer]
+    held_out = [p for p in parts if isinstance(p, np.ndarray) and p.size > 20]
+    assert held_out
+    for part in held_out:
+        encoded = base64.b64encode(np.ascontiguousarray(part).tobytes()).decode()
+        assert encoded not in text
