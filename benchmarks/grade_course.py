@@ -17,8 +17,9 @@ Every grade is checked (correct: full marks; unanswered: 0; the loop: "timeout")
 run it executes ``--bare`` of each chapter's correct submissions with ``nbclient`` in fresh
 ``python`` processes, ``--workers`` at a time (the usual way to run a notebook
 non-interactively), and prints per chapter the wall time, the time per submission and its
-ratio to the bare execution. The goal is the whole course within 10 minutes on the 2-core
-machine of ``benchmarks/README.md``.
+ratio to the bare execution, with the load average (1 minute) at the end of each chapter: the
+machine is shared, so a number means little without it. The goal is the whole course within
+10 minutes on the 2-core machine of ``benchmarks/README.md``.
 
 Run from the repository root::
 
@@ -124,9 +125,9 @@ def bare(paths: list[Path], workers: int) -> float:
     return (time.perf_counter() - start) / len(paths)
 
 
-def check(out: Path, chapter: int, plan: list[str]) -> None:
-    """Every generated submission got the grade its kind deserves."""
-    folder = out / "records" / f"ch{chapter:02d}"
+def check(out: Path, chapter: int, plan: list[str]) -> list[str]:
+    """The generated submissions that did not get the grade their kind deserves."""
+    folder, wrong = out / "records" / f"ch{chapter:02d}", []
     for i, kind in enumerate(plan):
         record = json.loads((folder / f"s{i:03d}.json").read_text())
         statuses = [e["status"] for e in record["exercises"]]
@@ -137,7 +138,9 @@ def check(out: Path, chapter: int, plan: list[str]) -> None:
             "loop": "timeout" in statuses,
         }[kind]
         if not ok:
-            raise AssertionError(f"chapter {chapter}, s{i:03d} ({kind}): {statuses}")
+            failed = [e["problem"] or e["reason"] for e in record["exercises"] if e["score"] == 0]
+            wrong.append(f"chapter {chapter}, s{i:03d} ({kind}): {statuses} {failed[:1]}")
+    return wrong
 
 
 def main() -> None:
@@ -154,8 +157,9 @@ def main() -> None:
     command = "benchmarks/grade_course.py" + (" --small" if args.small else f" --n {n}")
     print(f"genolearn course grading benchmark: {n} submissions x chapters {chapters}")
     print(f"machine: {describe()}; {args.workers} workers")
+    print(f"load average at the start: {os.getloadavg()[0]:.1f}")
     print(f"command: .venv/bin/python {command}")
-    rows, total = [], 0.0
+    rows, total, wrong = [], 0.0, []
     with tempfile.TemporaryDirectory(prefix="genolearn-course-") as tmp:
         tmp, out = Path(tmp), Path(tmp) / "course"
         for chapter in chapters:
@@ -177,29 +181,37 @@ def main() -> None:
             run = course[chapter]
             if run.errors:
                 raise RuntimeError(f"chapter {chapter}: not graded: {run.errors}")
-            check(out, chapter, plan)
+            wrong += check(out, chapter, plan)
             correct = [subs / f"s{i:03d}.ipynb" for i, k in enumerate(plan) if k == "correct"]
             per_bare = bare(correct[:n_bare], args.workers)
-            rows.append((chapter, n, wall, wall / n, per_bare))
+            load = os.getloadavg()[0]
+            rows.append((chapter, n, wall, wall / n, per_bare, load))
             total += wall
             print(
                 f"chapter {chapter}: {n} graded in {wall:6.1f} s = {wall / n:5.2f} s per "
                 f"submission; nbclient bare {per_bare:5.2f} s per notebook "
-                f"({wall / n / per_bare:4.2f}x)",
+                f"({wall / n / per_bare:4.2f}x); load average {load:.1f}",
                 flush=True,
             )
     print()
-    print("| chapter | submissions | wall (s) | s per submission | bare nbclient (s) | ratio |")
-    print("|---|---|---|---|---|---|")
-    for ch, count, wall, per, per_bare in rows:
+    print(
+        "| chapter | submissions | wall (s) | s per submission | bare nbclient (s) | ratio "
+        "| load average |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for ch, count, wall, per, per_bare, load in rows:
         print(
-            f"| {ch} | {count} | {wall:.1f} | {per:.2f} | {per_bare:.2f} | {per / per_bare:.2f} |"
+            f"| {ch} | {count} | {wall:.1f} | {per:.3f} | {per_bare:.2f} | {per / per_bare:.3f} "
+            f"| {load:.1f} |"
         )
     goal = "meets" if total <= GOAL_S * n / 200 else "misses"
     print(
         f"\nwhole course: {total:.1f} s for {n * len(rows)} submissions ({goal} the goal of "
         f"{GOAL_S:.0f} s for 200 per chapter, scaled to {n})"
     )
+    if wrong:
+        print(f"\n{len(wrong)} submission(s) not graded as their kind deserves:", *wrong, sep="\n")
+        sys.exit(1)
 
 
 if __name__ == "__main__":

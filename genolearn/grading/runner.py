@@ -65,9 +65,15 @@ class Worker:
     ``"plain"`` (own uid, no namespaces) or ``"current"`` (the grader's user)."""
 
     def __init__(
-        self, limits: Limits, source: bytes, calls: list[tuple[int, Call, list]], mode: str
+        self,
+        limits: Limits,
+        source: bytes,
+        calls: list[tuple[int, Call, list]],
+        mode: str,
+        every_call: list[Call] | None = None,
     ):
         self.limits, self.source, self.calls, self.mode = limits, source, calls, mode
+        self.every_call = [c for _, c, _ in calls] if every_call is None else every_call
         self.token = secrets.token_hex(16)
         self.marker = secrets.token_hex(8)
         self.uid = lifetime.pick_uid() if mode == "plain" else None
@@ -140,14 +146,17 @@ class Worker:
         return rlimits
 
     def preload(self) -> tuple[str, ...]:
-        """What the zygote imports: the worker's needs, plus matplotlib and torch when the
-        notebook imports them (then it would map them anyway; torch only under a memory
-        limit made for it)."""
+        """What the zygote imports: the worker's needs, the reference functions that the
+        submission's calls substitute (the worker imports them anyway), and matplotlib and
+        torch when the notebook imports them (then it would map them anyway; torch only
+        under a memory limit made for it). From every call of the submission, so that the
+        worker started after a timeout finds the same jail."""
         found = {m.decode() for m in _IMPORTS.findall(self.source)}
         extra = ("matplotlib.pyplot",) if "matplotlib" in found else ()
         if "torch" in found and self.limits.memory_bytes >= 2 * 2**30:
             extra += ("torch", "genolearn.deep")
-        return pool.PRELOAD + extra
+        used = {where.partition(":")[0] for c in self.every_call for _, where in c.substitute}
+        return pool.PRELOAD + extra + tuple(sorted(used - set(extra)))
 
     def _job(self, skip: list[int]) -> bytes:
         lim = self.limits

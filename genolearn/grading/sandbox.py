@@ -263,7 +263,8 @@ class _Session:
         if mode == "plain":
             self._check_plain()
         try:
-            return Worker(self.limits, self.source, pending, mode).run(self.skip, self.deadline)
+            worker = Worker(self.limits, self.source, pending, mode, self.calls)
+            return worker.run(self.skip, self.deadline)
         except SandboxError as exc:
             why = [ln for ln in str(exc).splitlines() if "cannot build the jail" in ln]
             if mode not in ("jail", "userjail") or not why:
