@@ -1,12 +1,15 @@
 """Chapter 6 — wrong and correct answers written independently of the mistake catalogue.
 
 Same layout as :mod:`tests.exercises.adversarial.ch01`; the exercise texts are in
-``chapters/06_cnn/cnn.ipynb``.
+``chapters/06_cnn/cnn.ipynb``. The receptive-field and corrected-saliency answers live in
+:mod:`tests.exercises.adversarial.ch06_stack`.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from tests.exercises.adversarial import ch06_stack
 
 __all__ = ["WRONG", "CORRECT", "WITNESSES"]
 
@@ -218,89 +221,6 @@ def is_batched(x, pwm):
     return scores.reshape(4, length) - _best(x, pwm)
 
 
-# --------------------------------------------------------------------------- receptive_field
-
-
-def rf_kernels_times_strides(layers):
-    r = 1
-    for k, s, d in layers:
-        r += d * (k - 1) * s  # each layer's own stride
-    return r
-
-
-def rf_last_layer_only(layers):
-    if not len(layers):
-        return 1
-    k, _, d = layers[-1]
-    return d * (k - 1) + 1
-
-
-def rf_dilation_as_stride(layers):
-    r, jump = 1, 1
-    for k, s, d in layers:
-        r += (k - 1) * jump
-        jump *= s * d
-    return r
-
-
-def rf_max_kernel(layers):
-    return max((d * (k - 1) + 1 for k, _, d in layers), default=1)
-
-
-def rf_loops(layers):
-    total = 1
-    for i, (k, _, d) in enumerate(layers):
-        step = 1
-        for _, s_before, _ in layers[:i]:
-            step *= s_before
-        total += (k - 1) * d * step
-    return total
-
-
-def rf_recursive(layers):
-    if not len(layers):
-        return 1
-    *rest, (k, _, d) = layers
-    jump = 1
-    for _, s_before, _ in rest:
-        jump *= s_before
-    return rf_recursive(rest) + d * (k - 1) * jump
-
-
-# --------------------------------------------------------------------------- corrected_saliency
-
-
-def cs_median(grad, x):
-    return (grad - np.median(grad, axis=1, keepdims=True)) * x
-
-
-def cs_max(grad, x):
-    return (grad - grad.max(axis=1, keepdims=True)) * x
-
-
-def cs_divided(grad, x):
-    return grad / np.abs(grad).sum(axis=1, keepdims=True) * x
-
-
-def cs_in_place(grad, x):
-    grad -= grad.mean(axis=1, keepdims=True)  # edits the caller's gradient
-    return grad * x
-
-
-def cs_loops(grad, x):
-    out = np.zeros(grad.shape, dtype=np.result_type(grad, x))
-    for i in range(grad.shape[0]):
-        for pos in range(grad.shape[2]):
-            column = grad[i, :, pos]
-            out[i, :, pos] = (column - column.sum() / 4) * x[i, :, pos]
-    return out
-
-
-def cs_einsum(grad, x):
-    centring = np.eye(4) - 0.25  # (4, 4): subtracts the mean over the bases
-    return np.einsum("ab,nbl->nal", centring, grad) * x
-
-
 # --------------------------------------------------------------------------- tables
 
 WRONG = {
@@ -324,26 +244,14 @@ WRONG = {
         (is_in_place, "mutates x and never restores the observed base", "mutated input"),
         (is_last_window_missing, "range(L - K) windows: the last window never scores", None),
     ],
-    "ch6.receptive_field": [
-        (rf_kernels_times_strides, "each layer's span times its own stride", None),
-        (rf_last_layer_only, "the last layer's span only", None),
-        (rf_dilation_as_stride, "dilation treated as a stride", None),
-        (rf_max_kernel, "the widest layer's span", None),
-    ],
-    "ch6.corrected_saliency": [
-        (cs_median, "subtracts the median over the bases", None),
-        (cs_max, "subtracts the maximum over the bases", None),
-        (cs_divided, "divides by the bases' total instead of subtracting", None),
-        (cs_in_place, "centres the caller's gradient in place", "mutated input"),
-    ],
+    **ch06_stack.WRONG,
 }
 
 CORRECT = {
     "ch6.conv1d": [cv_loops, cv_correlate],
     "ch6.max_pool1d": [mp_strided_view, mp_loops],
     "ch6.ism_scores": [is_loops, is_batched],
-    "ch6.receptive_field": [rf_loops, rf_recursive],
-    "ch6.corrected_saliency": [cs_loops, cs_einsum],
+    **ch06_stack.CORRECT,
 }
 
 _tata = np.array([[0.0, 2, 0, 2], [0, 0, 0, 0], [0, 0, 0, 0], [2, 0, 2, 0]]) - 0.5
@@ -365,13 +273,5 @@ WITNESSES = {
         (_encode("CCGGTATA"), _tata),  # the only site is the last window
         (_encode("ACGTTGCAAC"), _rng.normal(size=(4, 3))),
     ],
-    "ch6.receptive_field": [
-        (np.array([(9, 1, 1), (4, 4, 1), (9, 1, 1)]),),
-        (np.array([(3, 2, 1), (3, 1, 2), (5, 3, 1)]),),
-        (np.array([(7, 1, 1)]),),
-    ],
-    "ch6.corrected_saliency": [
-        (_rng.normal(size=(2, 4, 6)) + 5.0, np.stack([_encode("ACGTAC"), _encode("GGTTCA")])),
-        (_rng.normal(size=(1, 4, 8)), _encode("TTTTACGA")[None]),
-    ],
+    **ch06_stack.WITNESSES,
 }
