@@ -23,13 +23,9 @@ __all__ = ["rnn_cell_step_numpy", "rnn_forward_numpy", "rnn_bptt_numpy"]
 def _check_params(w_ih, w_hh, b_ih, b_hh, sizes: dict) -> tuple:
     w_ih = check_array(w_ih, "w_ih", shape=("H", "D"), sizes=sizes)
     w_hh = check_array(w_hh, "w_hh", shape=("H", "H"), sizes=sizes)
-    hidden = sizes["H"]
-    b_ih = (
-        np.zeros(hidden) if b_ih is None else check_array(b_ih, "b_ih", shape=("H",), sizes=sizes)
-    )
-    b_hh = (
-        np.zeros(hidden) if b_hh is None else check_array(b_hh, "b_hh", shape=("H",), sizes=sizes)
-    )
+    zeros = np.zeros(sizes["H"], dtype=np.result_type(w_ih, w_hh))  # no bias: zeros, same dtype
+    b_ih = zeros if b_ih is None else check_array(b_ih, "b_ih", shape=("H",), sizes=sizes)
+    b_hh = zeros if b_hh is None else check_array(b_hh, "b_hh", shape=("H",), sizes=sizes)
     return w_ih, w_hh, b_ih, b_hh
 
 
