@@ -1,12 +1,15 @@
 """How long sandbox processes live: fresh uids, leases, and the sweep after a killed grader.
 
 Normally nothing outlives a worker: the jail (:mod:`~genolearn.grading.jail`) ties the whole
-sandbox to the grader with parent-death signals and a PID namespace, and the grader kills the
-worker's process group and then every process of its uid (:func:`kill_leftovers`) after each
-run. For whatever could still escape that (a grader killed in the instant between two of those
-steps, a kernel without PID namespaces, the ``"plain"`` and ``"current"`` modes), every worker
-holds a **lease**: a file named after its uid and marker in a root-only folder, locked with
-``flock`` by the grader process for as long as the worker may run. The kernel drops the lock
+sandbox to the grader with parent-death signals and a PID namespace; in it, the zygote kills
+every process a submission started before the next one runs (:mod:`~genolearn.grading.zygote`),
+and the grader kills every process of the jail's uid or marker (:func:`kill_leftovers`) when it
+ends the jail; without the jail, the grader kills the worker's process group and every process
+of its uid after each run. For whatever could still escape that (a grader killed in the instant
+between two of those steps, a kernel without PID namespaces, the ``"plain"`` and ``"current"``
+modes), every jail and every worker started without one holds a **lease**: a file named after
+its uid and marker in a root-only folder, locked with ``flock`` by the grader process for as
+long as it may run. The kernel drops the lock
 when the grader dies, however it dies. :func:`sweep`, run at the start of every
 :func:`~genolearn.grading.sandbox.run_submission`, finds leases nobody holds any more, kills
 what is left of their workers and removes them; leases of graders still running (another

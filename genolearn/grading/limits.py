@@ -3,8 +3,9 @@
 Layers, from outside in (what held for a given worker is recorded in :class:`Isolation`):
 
 1. **The jail** (:mod:`~genolearn.grading.jail`), when the grader runs as root: the worker
-   runs as a fresh, random, unprivileged uid with **no capabilities** in any set and
-   ``no_new_privs``, in its own mount, PID, network, IPC and UTS namespaces. Its file system
+   runs as a fresh, random, unprivileged uid (one per jail, whose submissions run one after
+   another) with **no capabilities** in any set and ``no_new_privs``, in its own mount, PID,
+   network, IPC and UTS namespaces. Its file system
    holds the system folders, the Python installation and packages (read-only, at their own
    paths, so a pyenv under ``/root`` works without giving the worker any right to read
    ``/root``) and its own working folder — nothing else: no submissions, no secret, no grader
@@ -16,9 +17,11 @@ Layers, from outside in (what held for a given worker is recorded in :class:`Iso
 2. **No network**: the network namespace has only a downed loopback.
 3. **rlimits**: address space (memory), CPU seconds, file size, open files, processes, no
    core dumps.
-4. **Lifetime** (:mod:`~genolearn.grading.lifetime`): parent-death signals tie the worker to
-   its grader; when the worker ends, its PID namespace ends with everything in it; leases
-   let a later run sweep up after a grader that was killed.
+4. **Lifetime** (:mod:`~genolearn.grading.lifetime`): parent-death signals tie the jail to
+   its grader; when a submission ends, the jail's zygote kills every process it started and
+   empties every writable place (:mod:`~genolearn.grading.zygote`); when the jail ends, its
+   PID namespace ends with everything in it; leases let a later run sweep up after a grader
+   that was killed.
 5. **An audit hook** (:mod:`~genolearn.grading.audit`): clear error messages for network
    calls, writes outside the working folder, starting programs and signals. Defence in depth:
    security does not rest on it.

@@ -2,9 +2,11 @@
 
 A :class:`Jail` is one persistent jail (:mod:`~genolearn.grading.jail`) whose pid 1 is the
 zygote (:mod:`~genolearn.grading.zygote`): it imports numpy and the worker once, then forks a
-fresh worker per submission. :func:`acquire` lends a jail of the right kind to one
-:class:`~genolearn.grading.runner.Worker` at a time (a grading process runs one submission at
-a time, so it keeps one or two jails); :func:`close_all` ends them (also at exit).
+fresh worker per submission. :func:`acquire` lends a jail of the right kind (same preloaded
+modules, same working-folder size) to one :class:`~genolearn.grading.runner.Worker` at a time;
+:func:`release` keeps it for the next submission (a local grading process runs one submission
+at a time, so it keeps one or two jails; a Dask worker one per thread); :func:`close_all` ends
+them (also at exit).
 
 Per submission, :meth:`Jail.start` hands the zygote three new pipes (the child's stdin,
 result and stderr) over the control socket and returns a :class:`Child`, which looks to the
@@ -46,7 +48,7 @@ __all__ = ["PRELOAD", "Child", "Jail", "acquire", "close_all", "release", "super
 #: What every zygote imports besides the worker (numpy, the codec, the audit hook).
 PRELOAD = ("nbformat", "genolearn.exercises", "genolearn.dna", "genolearn.nn")
 _ANSWER_S = 15.0  # how long the zygote may take to fork, or to clean up after a submission
-_IDLE_MAX = 2
+_IDLE_MAX = max(2, len(os.sched_getaffinity(0)))  # a Dask worker may grade on every core
 _lock = threading.Lock()
 _idle: list[Jail] = []
 _owner = os.getpid()
@@ -93,6 +95,8 @@ class Child:
         while self.returncode is None:
             message = self.jail.receive(timeout=0)
             if message is None:
+                if self.jail.closed:  # the zygote is gone, and its namespace with the worker
+                    self.returncode = -signal.SIGKILL
                 break
             self._event(message)
         return self.returncode

@@ -7,9 +7,12 @@ in its own process. It
   (:func:`~genolearn.grading.lifetime.sweep`);
 * reads the notebook (nothing else from the student's folder; a symlink is refused);
 * runs it in one worker after another (:class:`~genolearn.grading.runner.Worker`): each a
-  fresh interpreter in the jail (:mod:`~genolearn.grading.jail`: its own uid with no
-  capabilities, its own mount, PID and network namespaces, rlimits), read and timed by
-  :class:`~genolearn.grading.reader.Reader`, killed with everything it started when done;
+  fresh process forked by the zygote of a jail kept for the grading process
+  (:mod:`~genolearn.grading.pool`, :mod:`~genolearn.grading.zygote`; the jail,
+  :mod:`~genolearn.grading.jail`: its own uid with no capabilities, its own mount, PID,
+  network and IPC namespaces, rlimits per worker), read and timed by
+  :class:`~genolearn.grading.reader.Reader`, killed with everything it started when done,
+  and every writable place emptied before the next submission;
 * after a timeout or crash in an exercise, starts a new worker for the remaining exercises
   (re-running the notebook); after one in a top-level cell, re-runs the notebook without it.
   One bad exercise costs only that exercise.

@@ -225,3 +225,35 @@ def test_a_worker_dies_with_the_process_that_started_it(tmp_path, mode):
         caller.kill()
         caller.wait()
     assert wait_for(lambda: not (started & set(processes())), timeout=5)
+
+
+def test_an_idle_jail_dies_with_its_grader_and_its_lease_is_swept(tmp_path):
+    """Between submissions the jail waits with its zygote alive; SIGKILL to the process that
+    holds it ends the warden and the zygote, and the next run removes the jail's lease."""
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(v4.new_notebook(cells=[v4.new_code_cell("def f(x):\n    return x")]), path)
+    script = (
+        "import json, sys, time\n"
+        "from genolearn.grading import Call, Limits, pool, run_submission\n"
+        f"run_submission({str(path)!r}, [Call('t.f', 'f', [((1,), {{}})])], limits=Limits())\n"
+        "held = pool._idle[0]\n"
+        "print(json.dumps([sorted(pool.supervisor_pids()), held.lease.path.name]), flush=True)\n"
+        "time.sleep(300)\n"
+    )
+    holder = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "python"), "-c", script],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        pids, lease = json.loads(holder.stdout.readline())
+        assert len(pids) == 2 and all(str(p) in os.listdir("/proc") for p in pids)
+        assert (lease_folder() / lease).exists()
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+    assert wait_for(lambda: not set(pids) & set(processes()), timeout=5)
+    result = run_submission(path, [Call("t.f", "f", [((1,), {})])], limits=Limits())
+    assert result["t.f"].outputs == [1] and not (lease_folder() / lease).exists()
