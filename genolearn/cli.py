@@ -85,8 +85,10 @@ def _cmd_exercises(args: argparse.Namespace) -> int:
                 f"--chapter: no exercises are registered for chapter {args.chapter} "
                 f"(chapters with exercises: {have})"
             )
-    for ex in all_exercises(args.chapter):
+    for ex in all_exercises(args.chapter, projects=True):
         print(f"{ex.id:32s} ch{ex.chapter}  {ex.points:4g} pt  {ex.function}()  {ex.title}")
+        if getattr(ex, "is_project", False):  # a project: a goal, and a part marked by hand
+            print(f"{'':32s}      goal: {ex.goal}; written part {ex.written_points:g} pt by hand")
     return 0
 
 

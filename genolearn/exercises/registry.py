@@ -199,7 +199,8 @@ def get_exercise(exercise_id: str) -> Exercise:
 
 def all_exercises(chapter: int | None = None, *, projects: bool = False) -> list[Exercise]:
     """Every registered exercise (of one chapter if given), by chapter, then in registration
-    order. Projects (:mod:`genolearn.exercises.project`) only with ``projects=True``."""
+    order. Projects (:mod:`genolearn.exercises.project`) only with ``projects=True``, each
+    after its chapter's exercises."""
     _load(chapter)
     found = [
         e
@@ -207,4 +208,5 @@ def all_exercises(chapter: int | None = None, *, projects: bool = False) -> list
         if (chapter is None or e.chapter == chapter)
         and (projects or not getattr(e, "is_project", False))
     ]
-    return sorted(found, key=lambda e: e.chapter)
+    # by chapter, a chapter's project after its exercises (as in the notebook)
+    return sorted(found, key=lambda e: (e.chapter, getattr(e, "is_project", False)))
