@@ -39,9 +39,9 @@ import time
 from typing import Any
 
 from genolearn.grading import jail, lifetime
+from genolearn.grading.cleanup import WORK
 from genolearn.grading.limits import python_paths
 from genolearn.grading.results import SandboxError
-from genolearn.grading.zygote import WORK
 
 __all__ = ["PRELOAD", "Child", "Jail", "acquire", "close_all", "release", "supervisor_pids"]
 

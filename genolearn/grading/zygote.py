@@ -23,10 +23,10 @@ It then
    :func:`genolearn.grading.worker.run_job`; the job and the notebook go from the grader
    straight into the child's stdin, so no student's data is ever in the memory later children
    inherit. When the child ends, or the grader says ``end``, it kills every other process of
-   the namespace (``kill(-1, SIGKILL)`` until none is left), empties every writable place
-   (:data:`WORK`, ``/dev/shm``, ``/dev/mqueue``), removes System V IPC objects and clears the
-   uid's keyrings, then checks that all of it is gone and its own attributes unchanged, and
-   answers ``clean`` — or ``tainted``, and exits, so that the grader starts a new jail.
+   the namespace, empties every writable place, removes System V IPC objects and clears the
+   uid's keyrings, then checks that all of it is gone and its own attributes unchanged
+   (:func:`genolearn.grading.cleanup.clean`), and answers ``clean`` — with the problems, if
+   any, after which it exits, so that the grader starts a new jail.
 
 When the control socket closes (the grader is done, or dead), it exits and the kernel kills
 whatever is left in the namespace.
@@ -42,41 +42,22 @@ import importlib  # noqa: E402
 import json  # noqa: E402
 import resource  # noqa: E402
 import select  # noqa: E402
-import shutil  # noqa: E402
 import signal  # noqa: E402
 import socket  # noqa: E402
-import stat  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
 import traceback  # noqa: E402
+
+from genolearn.grading import cleanup  # noqa: E402
+from genolearn.grading.cleanup import WORK  # noqa: E402
 
 __all__ = ["WORK", "main"]
 
-#: The worker's folder inside the jail: a tmpfs of its own, emptied after every submission.
-WORK = "/genolearn-work"
-_WIPED = (WORK, "/dev/shm", "/dev/mqueue")
 _SETUP_FAILED = 71
 _PR_SET_DUMPABLE = 4
 _MAX_MESSAGE = 1 << 16
-# keyctl(2) and ioprio_get(2) have no libc wrapper: syscall numbers per machine
-_KEYCTL = {"x86_64": 250, "aarch64": 219, "riscv64": 219, "ppc64le": 271, "s390x": 280}
-_IOPRIO_GET = {"x86_64": 252, "aarch64": 31, "riscv64": 31, "ppc64le": 274, "s390x": 283}
-_KEYCTL_JOIN, _KEYCTL_CLEAR, _KEYCTL_READ, _KEYCTL_PERSISTENT = 1, 7, 11, 22
-_USER_KEYRINGS = (-4, -5)  # KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING
-_PROCESS_KEYRING = -2
+_KEYCTL_JOIN = 1  # KEYCTL_JOIN_SESSION_KEYRING (no name: a new, anonymous one)
 
 _libc = ctypes.CDLL(None, use_errno=True)
-
-
-def _syscall(table: dict[str, int], *args: int) -> int:
-    number = table.get(os.uname().machine)
-    if number is None:
-        return -1
-    return _libc.syscall(number, *(ctypes.c_long(a) for a in args))
-
-
-def _keyctl(*args: int) -> int:
-    return _syscall(_KEYCTL, *args)
 
 
 # --------------------------------------------------------------------------- the control socket
@@ -118,7 +99,7 @@ def _child(fds: list[int], rlimits: dict, control: int) -> None:
         os.closerange(3, result)  # whatever else the zygote held (libraries' descriptors)
         os.closerange(result + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
         os.setsid()
-        _keyctl(_KEYCTL_JOIN, 0)  # a fresh session keyring: nothing shared with the zygote
+        cleanup.keyctl(_KEYCTL_JOIN, 0)  # a fresh session keyring: nothing shared with the zygote
         signal.signal(signal.SIGINT, signal.default_int_handler)  # as a fresh Python has it
         _libc.prctl(_PR_SET_DUMPABLE, 1, 0, 0, 0)  # as a fresh exec would be
         _check_memory(rlimits.get("RLIMIT_AS", (resource.RLIM_INFINITY,))[0])
@@ -152,143 +133,6 @@ def _check_memory(limit: int) -> None:
 # --------------------------------------------------------------------------- between children
 
 
-def _reap() -> dict[int, int]:
-    """Reap every child that has ended: ``{pid: wait status}``."""
-    ended = {}
-    while True:
-        try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return ended
-        if pid == 0:
-            return ended
-        ended[pid] = status
-
-
-def _others() -> list[str]:
-    return [p for p in os.listdir("/proc") if p.isdigit() and p != "1"]
-
-
-def _kill_all(timeout_s: float = 10.0) -> tuple[dict[int, int], bool]:
-    """SIGKILL every other process in the namespace until none is left (reaping each)."""
-    ended, deadline = {}, time.monotonic() + timeout_s
-    while True:
-        try:
-            os.kill(-1, signal.SIGKILL)  # every process but this one (pid 1)
-        except ProcessLookupError:
-            pass
-        ended.update(_reap())
-        if not _others():
-            return ended, True
-        if time.monotonic() > deadline:
-            return ended, False
-        time.sleep(0.002)
-
-
-def _remove(path: str) -> None:
-    def unlock(func, name, _exc):  # a folder the student made unreadable: it is ours again
-        parent = os.path.dirname(name)
-        for p in (parent, name):
-            if stat.S_ISDIR(os.lstat(p).st_mode):
-                os.chmod(p, 0o700)
-        func(name)
-
-    if stat.S_ISDIR(os.lstat(path).st_mode):
-        os.chmod(path, 0o700)
-        shutil.rmtree(path, onerror=unlock)
-    else:
-        os.unlink(path)
-
-
-def _wipe() -> list[str]:
-    """Empty every writable place; returns what could not be removed."""
-    problems = []
-    for top in _WIPED:
-        if not os.path.isdir(top):
-            continue
-        try:
-            if os.stat(top).st_uid == os.getuid():
-                os.chmod(top, 0o1777)
-            for name in os.listdir(top):
-                try:
-                    _remove(os.path.join(top, name))
-                except (OSError, RecursionError) as exc:
-                    problems.append(f"{top}/{name}: {exc}")
-            if os.listdir(top):
-                problems.append(f"{top} is not empty")
-        except OSError as exc:
-            problems.append(f"{top}: {exc}")
-    return problems
-
-
-def _remove_ipc() -> list[str]:
-    """Remove every System V shared memory segment, message queue and semaphore set."""
-    problems = []
-    for kind, ctl in (("shm", _libc.shmctl), ("msg", _libc.msgctl), ("sem", _libc.semctl)):
-        try:
-            with open(f"/proc/sysvipc/{kind}") as f:
-                ids = [int(line.split()[1]) for line in f.readlines()[1:] if line.strip()]
-        except (OSError, ValueError, IndexError) as exc:
-            problems.append(f"/proc/sysvipc/{kind}: {exc}")
-            continue
-        for ipc_id in ids:
-            ctl(ipc_id, 0, 0, 0)  # IPC_RMID (semctl's semnum and the pointer ignored)
-        with open(f"/proc/sysvipc/{kind}") as f:
-            if len(f.readlines()) > 1:
-                problems.append(f"System V {kind} objects are left")
-    return problems
-
-
-def _keyrings() -> list[int]:
-    """The keyrings every process of this uid reaches: user, user session, persistent."""
-    rings = list(_USER_KEYRINGS)
-    persistent = _keyctl(_KEYCTL_PERSISTENT, -1, _PROCESS_KEYRING)
-    if persistent > 0:
-        rings.append(persistent)
-    return rings
-
-
-def _clear_keyrings() -> list[str]:
-    if os.uname().machine not in _KEYCTL:
-        return []
-    problems = []
-    for ring in _keyrings():
-        _keyctl(_KEYCTL_CLEAR, ring)
-        size = _keyctl(_KEYCTL_READ, ring, 0, 0)
-        if size > 0:
-            problems.append(f"keyring {ring} still holds {size // 4} key(s)")
-    return problems
-
-
-def _attributes() -> dict:
-    """What a process of this uid may change in another one of its processes."""
-    limits = {
-        name: resource.getrlimit(getattr(resource, name))
-        for name in dir(resource)
-        if name.startswith("RLIMIT_")
-    }
-    with open("/proc/self/oom_score_adj") as f:
-        oom = f.read().strip()
-    return {
-        "rlimits": limits,
-        "nice": os.getpriority(os.PRIO_PROCESS, 0),
-        "scheduler": (os.sched_getscheduler(0), os.sched_getparam(0).sched_priority),
-        "affinity": sorted(os.sched_getaffinity(0)),
-        "ioprio": _syscall(_IOPRIO_GET, 1, 0),  # IOPRIO_WHO_PROCESS, this process
-        "oom_score_adj": oom,
-    }
-
-
-def _clean(before: dict) -> list[str]:
-    """Kill, wipe, clear and check (see the module docstring); returns the problems."""
-    _, gone = _kill_all()
-    problems = [] if gone else [f"processes left: {', '.join(_others()[:10])}"]
-    problems += _wipe() + _remove_ipc() + _clear_keyrings()
-    now = _attributes()
-    problems += [f"{key} changed" for key in before if now[key] != before[key]]
-    return problems
-
-
 # --------------------------------------------------------------------------- the loop
 
 
@@ -297,7 +141,7 @@ def _watch(control: socket.socket, child: int, seq: int) -> tuple[int | None, bo
     pidfd = os.pidfd_open(child)
     try:
         while True:
-            ended = _reap()
+            ended = cleanup.reap()
             if child in ended:
                 return ended[child], False
             ready, _, _ = select.select([control, pidfd], [], [], 0.2)
@@ -335,10 +179,10 @@ def _serve(control: socket.socket, before: dict) -> None:
             return
         if status is not None:
             _send(control, event="exit", seq=seq, status=status)
-        ended, _ = _kill_all()
+        ended, _ = cleanup.kill_all()
         if status is None:
             _send(control, event="exit", seq=seq, status=ended.get(child, signal.SIGKILL))
-        problems = _clean(before)
+        problems = cleanup.clean(before)
         _send(control, event="clean", seq=seq, problems=problems)
         if problems:
             return  # tainted: the grader starts a new jail
@@ -366,7 +210,7 @@ def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     options = dict(zip(argv[::2], argv[1::2], strict=False))
     control = socket.socket(fileno=int(options["--control-fd"]))
-    _keyctl(_KEYCTL_JOIN, 0)
+    cleanup.keyctl(_KEYCTL_JOIN, 0)
     try:
         importlib.import_module("genolearn.grading.worker")
         for name in filter(None, options.get("--preload", "").split(",")):
@@ -375,7 +219,7 @@ def main(argv: list[str] | None = None) -> None:
             except Exception:
                 pass  # only an optimisation: the child imports it itself if it can
         _check_start()
-        before = _attributes()
+        before = cleanup.attributes()
     except BaseException:
         os.write(2, f"genolearn sandbox: {traceback.format_exc()[-2000:]}".encode())
         os._exit(_SETUP_FAILED)

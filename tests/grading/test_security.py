@@ -494,8 +494,11 @@ def look(x):
 
 
 def _uid_of(pid: str) -> int | None:
+    """The real uid of a live process (``None`` for a zombie or a process gone)."""
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
+        return None
+    if status.split("\nState:")[1].split()[0] in ("Z", "X"):
         return None
     return int(status.split("\nUid:")[1].split()[0])
