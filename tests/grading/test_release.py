@@ -23,6 +23,20 @@ def chapter_of(path: Path) -> int:
     return int(CHAPTER_NUMBER.match(path.parent.name).group(1))
 
 
+def executed_text(nb: nbformat.NotebookNode, directory: Path, *, timeout: int) -> str:
+    """Execute ``nb`` in ``directory`` (nbclient, in place) and return its code cells' printed
+    and displayed text, joined."""
+    NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(directory)}}
+    ).execute()
+    return "\n".join(
+        o.get("text", "") + o.get("data", {}).get("text/plain", "")
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+    )
+
+
 def test_chapters_are_found_and_build_outputs_are_skipped():
     assert CHAPTERS, "no chapter notebooks found"
     assert all("_build" not in p.parts for p in CHAPTERS)
@@ -53,18 +67,7 @@ def test_student_notebook_has_stubs_and_runs_top_to_bottom(source, tmp_path):
     assert all(not c.get("outputs") for c in student.cells if c.cell_type == "code")
     for exercise_id in ids:
         assert f'raise NotImplementedError("{exercise_id}: replace this line' in text
-    NotebookClient(
-        student,
-        timeout=120,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(source.parent)}},
-    ).execute()
-    outputs = "\n".join(
-        o.get("text", "") + o.get("data", {}).get("text/plain", "")
-        for c in student.cells
-        if c.cell_type == "code"
-        for o in c.outputs
-    )
+    outputs = executed_text(student, source.parent, timeout=120)
     for exercise_id in ids:
         assert f"{exercise_id} — " in outputs and "not implemented yet" in outputs
 

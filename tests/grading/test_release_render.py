@@ -16,11 +16,11 @@ from pathlib import Path
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
-from nbclient import NotebookClient
 from nbconvert import HTMLExporter
 
 from genolearn.grading.book import plain_title
 from genolearn.grading.release import find_notebooks, release_notebook
+from tests.grading.test_release import executed_text
 
 pytestmark = pytest.mark.grading
 
@@ -141,18 +141,7 @@ def test_filling_every_stub_with_its_solution_passes_every_check(source, release
             filled |= {stub["id"]} if stub else set()
         cell.source = "\n".join(lines)
     assert filled == set(solutions)
-    NotebookClient(
-        student,
-        timeout=300,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent)}},
-    ).execute()
-    outputs = "\n".join(
-        o.get("text", "") + o.get("data", {}).get("text/plain", "")
-        for c in student.cells
-        if c.cell_type == "code"
-        for o in c.outputs
-    )
+    outputs = executed_text(student, path.parent, timeout=300)
     assert "✘" not in outputs and "not implemented yet" not in outputs, outputs[-3000:]
     for exercise_id in solutions:
         assert f"✔ {exercise_id} — " in outputs
