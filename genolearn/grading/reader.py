@@ -136,7 +136,7 @@ class Reader:
             self.phase_end = now + self.lim.call_timeout_s
         elif kind == "start" and self.phase == "between" and msg["call"] in self.by_index:
             self.phase, self.call, self.case = "call", msg["call"], None
-            self.phase_end = now + self.lim.call_timeout_s
+            self.phase_end = now + self._call_limit(self.call)
         elif kind == "case" and self.phase == "call" and msg["call"] == self.call:
             self.case = msg["case"]
         elif kind == "result" and self.phase == "call" and msg["call"] == self.call:
@@ -148,6 +148,11 @@ class Reader:
                 self.call = missing[0]
                 self._blame("crashed", "the sandbox finished without reporting a result")
             self.phase = "done"
+
+    def _call_limit(self, i: int) -> float:
+        """Seconds call ``i`` may run: the grader's limit, or the call's own if longer."""
+        own = self.by_index[i].timeout_s
+        return max(self.lim.call_timeout_s, own) if own is not None else self.lim.call_timeout_s
 
     def _pending(self) -> int | None:
         """The call to blame for trouble outside a call: the next one without a result."""
@@ -186,9 +191,10 @@ class Reader:
         elif self.phase == "call":
             call = self.by_index[self.call]
             case = f" on case {self.case + 1}" if self.case is not None else ""
-            reason = f"timed out after {self.lim.call_timeout_s:g} s{case}"
+            limit = self._call_limit(self.call)
+            reason = f"timed out after {limit:g} s{case}"
             self.out.results[self.call] = CallResult(
-                call.exercise, call.function, "timeout", reason, duration_s=self.lim.call_timeout_s
+                call.exercise, call.function, "timeout", reason, duration_s=limit
             )
             self.phase = "done"
         else:

@@ -52,6 +52,8 @@ class Call:
     ``forbid`` lists module prefixes (``"genolearn"``, ``"torch"``) whose use is flagged.
     ``substitute`` pairs a global name with a reference function (``"module:qualname"``) put
     in its place while the function runs (the exercise is graded in isolation).
+    ``timeout_s``, when set, is this call's own wall-clock limit if it is longer than the
+    grader's ``call_timeout_s`` (a project that trains a network declares what it needs).
     """
 
     exercise: str
@@ -59,12 +61,18 @@ class Call:
     cases: Sequence[Any]
     forbid: Sequence[str] = ()
     substitute: Sequence[tuple[str, str]] = ()
+    timeout_s: float | None = None
 
     @classmethod
     def from_exercise(cls, exercise: Any, cases: Sequence[Any]) -> Call:
         """From a registry :class:`~genolearn.exercises.Exercise` and its cases."""
         substitute = tuple(getattr(exercise, "substitutes", ()))
-        return cls(exercise.id, exercise.function, tuple(cases), tuple(exercise.forbid), substitute)
+        is_project = getattr(exercise, "is_project", False)
+        timeout = getattr(exercise, "time_limit_s", None) if is_project else None
+        return cls(
+            exercise.id, exercise.function, tuple(cases), tuple(exercise.forbid), substitute,
+            timeout,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from genolearn._validation import describe
+from genolearn._validation import check_number, describe
 from genolearn.grading import lifetime, protocol
 from genolearn.grading.limits import Isolation, Limits, others_can_reach, runs_as_separate_user
 from genolearn.grading.results import (
@@ -82,6 +82,7 @@ def _as_call(call: Any, i: int) -> Call:
                 call["cases"],
                 call.get("forbid", ()),
                 tuple(tuple(p) for p in call.get("substitute", ())),
+                call.get("timeout_s"),
             )
         except KeyError as exc:
             raise ValueError(f"calls[{i}] is missing the key {exc}") from None
@@ -94,6 +95,8 @@ def _as_call(call: Any, i: int) -> Call:
         raise ValueError(f"calls[{i}].function must be a Python name, got {call.function!r}")
     if isinstance(call.forbid, str) or not all(isinstance(p, str) for p in call.forbid):
         raise TypeError(f"calls[{i}].forbid must be a sequence of module names (str)")
+    if call.timeout_s is not None:
+        check_number(call.timeout_s, f"calls[{i}].timeout_s", low=0, low_inclusive=False)
     return call
 
 

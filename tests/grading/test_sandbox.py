@@ -263,6 +263,25 @@ def test_infinite_loop_times_out_and_the_next_exercise_is_graded(tmp_path):
     assert result.workers == 2
 
 
+def test_a_call_with_its_own_longer_limit_gets_it_and_is_stopped_after_it(tmp_path):
+    # A project that trains a network declares time_limit_s; the grader's limit stays for
+    # every other call.
+    slow = "import time\ndef slow(x):\n    time.sleep(3)\n    return x\ndef bad(x):\n    while True:\n        pass"
+    path = write_notebook(tmp_path, slow, DOUBLE)
+    own = [
+        Call("t.slow", "slow", [((np.arange(3.0),), {})], timeout_s=6),
+        Call("t.bad", "bad", [((np.arange(3.0),), {})], timeout_s=4),
+        Call("t.double", "double", [((x,), {}) for x in INPUTS]),
+    ]
+    result = run(path, own, SHORT)
+    assert result["t.slow"].status == "ok", result["t.slow"].reason
+    assert result["t.bad"].status == "timeout"
+    assert result["t.bad"].reason == "timed out after 4 s on case 1"
+    assert_double_graded(result)
+    with pytest.raises(ValueError, match=r"calls\[0\]\.timeout_s must be > 0"):
+        run(path, [Call("t.slow", "slow", [], timeout_s=0)], SHORT)
+
+
 def test_loop_that_swallows_interrupts_and_signals_still_dies(tmp_path):
     bad = """
     import signal, time
