@@ -266,7 +266,15 @@ def test_infinite_loop_times_out_and_the_next_exercise_is_graded(tmp_path):
 def test_a_call_with_its_own_longer_limit_gets_it_and_is_stopped_after_it(tmp_path):
     # A project that trains a network declares time_limit_s; the grader's limit stays for
     # every other call.
-    slow = "import time\ndef slow(x):\n    time.sleep(3)\n    return x\ndef bad(x):\n    while True:\n        pass"
+    slow = """
+    import time
+    def slow(x):
+        time.sleep(3)
+        return x
+    def bad(x):
+        while True:
+            pass
+    """
     path = write_notebook(tmp_path, slow, DOUBLE)
     own = [
         Call("t.slow", "slow", [((np.arange(3.0),), {})], timeout_s=6),
