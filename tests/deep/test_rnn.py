@@ -61,7 +61,11 @@ def test_cell_shape_errors():
 def test_numpy_unroll_reproduces_the_model():
     """Run lstm_cell_step_numpy along the sequence: the last state gives the model's logits."""
     torch.manual_seed(0)
-    model = SequenceRNN("lstm", hidden=5, bidirectional=False, readout="last").double().eval()
+    model = (
+        SequenceRNN("lstm", hidden=5, conv_filters=None, bidirectional=False, readout="last")
+        .double()
+        .eval()
+    )
     x = torch.nn.functional.one_hot(torch.randint(0, 4, (3, 12)), 4).double().transpose(1, 2)
     w_ih, w_hh, b_ih, b_hh = (p.detach().numpy() for p in model.rnn.parameters())
     h = c = np.zeros((3, 5))
@@ -74,13 +78,60 @@ def test_numpy_unroll_reproduces_the_model():
 @pytest.mark.parametrize("kind", ["lstm", "gru"])
 @pytest.mark.parametrize("bidirectional", [False, True])
 @pytest.mark.parametrize("readout", ["last", "mean", "max"])
-def test_sequence_rnn_shapes(kind, bidirectional, readout):
+@pytest.mark.parametrize("conv_filters", [None, 5])
+def test_sequence_rnn_shapes(kind, bidirectional, readout, conv_filters):
     torch.manual_seed(0)
     model = SequenceRNN(
-        kind, 6, bidirectional=bidirectional, readout=readout, n_layers=2, n_outputs=3
+        kind,
+        6,
+        conv_filters=conv_filters,
+        bidirectional=bidirectional,
+        readout=readout,
+        n_layers=2,
+        n_outputs=3,
     )
-    assert model(torch.zeros(2, 4, 9)).shape == (2, 3)
+    assert model(torch.zeros(2, 4, 21)).shape == (2, 3)
     assert model.linear.in_features == 6 * (2 if bidirectional else 1)
+    assert model.rnn.input_size == (4 if conv_filters is None else 5)
+
+
+@pytest.mark.parametrize(
+    ("length", "width", "pool", "steps"),
+    [(50, 12, 4, 10), (200, 12, 4, 48), (12, 12, 4, 1), (20, 5, 1, 16), (21, 3, 8, 3)],
+)
+def test_front_end_makes_ceil_of_conv_length_over_pool_steps(length, width, pool, steps):
+    """T = ceil((L - K + 1) / P): the last, shorter pooling window is kept."""
+    model = SequenceRNN(conv_filters=7, conv_width=width, conv_pool=pool)
+    x = torch.nn.functional.one_hot(torch.randint(0, 4, (2, length)), 4).float().transpose(1, 2)
+    assert model.steps(x).shape == (2, steps, 7)
+    assert model(x).shape == (2, 1)
+
+
+def test_front_end_is_conv_relu_maxpool():
+    torch.manual_seed(1)
+    model = SequenceRNN(conv_filters=3, conv_width=4, conv_pool=2).double()
+    x = torch.nn.functional.one_hot(torch.randint(0, 4, (2, 11)), 4).double().transpose(1, 2)
+    conv = torch.relu(model.conv(x)).detach().numpy()  # (2, 3, 8)
+    expected = conv.reshape(2, 3, 4, 2).max(axis=3).transpose(0, 2, 1)  # (2, 4, 3)
+    assert_close(model.steps(x).detach().numpy(), expected)
+
+
+def test_no_front_end_reproduces_the_base_by_base_model():
+    """conv_filters=None: the old default, the same weights from the same seed."""
+    torch.manual_seed(3)
+    old_rnn = torch.nn.LSTM(4, 32, batch_first=True, bidirectional=True)
+    old_linear = torch.nn.Linear(64, 1)
+    torch.manual_seed(3)
+    model = SequenceRNN(conv_filters=None)
+    assert model.conv is None
+    assert sum(p.numel() for p in model.parameters()) == sum(
+        p.numel() for p in [*old_rnn.parameters(), *old_linear.parameters()]
+    )
+    x = torch.nn.functional.one_hot(torch.randint(0, 4, (3, 30)), 4).float().transpose(1, 2)
+    out, _ = old_rnn(x.transpose(1, 2))  # (3, 30, 64)
+    expected = old_linear(out.amax(dim=1))  # (3, 1)
+    torch.testing.assert_close(model(x), expected)
+    assert model(torch.zeros(2, 4, 3)).shape == (2, 1)  # any length, even shorter than 12
 
 
 def test_sequence_rnn_errors():
@@ -88,5 +139,13 @@ def test_sequence_rnn_errors():
         SequenceRNN("rnn")
     with pytest.raises(ValueError, match="readout must be one of"):
         SequenceRNN(readout="first")
+    with pytest.raises(ValueError, match="conv_filters"):
+        SequenceRNN(conv_filters=0)
+    with pytest.raises(ValueError, match="conv_width"):
+        SequenceRNN(conv_width=0)
+    with pytest.raises(ValueError, match="conv_pool"):
+        SequenceRNN(conv_pool=0)
     with pytest.raises(ValueError, match=r"x has shape \(2, 9, 4\) but must be \(N, 4, L\)"):
         SequenceRNN()(torch.zeros(2, 9, 4))
+    with pytest.raises(ValueError, match="x has length L = 9, shorter than conv_width K = 12"):
+        SequenceRNN()(torch.zeros(2, 4, 9))
