@@ -183,8 +183,15 @@ MODELS: dict[str, Callable[[int], nn.Module]] = {
     "chapter CNN": lambda length: gd.MotifCNN(),
     "LSTM": lambda length: gd.SequenceRNN(),
     "transformer": lambda length: gd.SequenceTransformer(max_len=length),
+    "k-mer transf.": lambda length: gd.KmerTransformer(max_len=length),
 }
-KEYS = {"plain": "plain CNN", "cnn": "chapter CNN", "lstm": "LSTM", "transformer": "transformer"}
+KEYS = {
+    "plain": "plain CNN",
+    "cnn": "chapter CNN",
+    "lstm": "LSTM",
+    "transformer": "transformer",
+    "kmer": "k-mer transf.",
+}
 
 
 def run_one(name: str, train, val, test, seed: int) -> tuple[float, float, int]:

@@ -19,7 +19,12 @@ from torch import nn
 
 from genolearn._validation import check_int, check_number
 from genolearn.deep.cnn import _check_onehot
-from genolearn.deep.transformer import PositionalEncoding, TransformerBlock
+from genolearn.deep.transformer import (
+    PositionalEncoding,
+    TransformerBlock,
+    _check_readout,
+    summarise_tokens,
+)
 
 __all__ = ["kmer_codes", "KmerTransformer"]
 
@@ -52,7 +57,7 @@ def kmer_codes(x: torch.Tensor, k: int) -> torch.Tensor:
 
 class KmerTransformer(nn.Module):
     """k-mer embeddings averaged over windows, sinusoidal positions, a transformer encoder,
-    mean pool, linear read-out.
+    a read-out over tokens (their mean, by default), linear layer.
 
     Args:
         k: k-mer length (a table of ``4^k`` embeddings, plus a zero row for k-mers with an
@@ -65,6 +70,8 @@ class KmerTransformer(nn.Module):
         max_len: longest sequence accepted, in bases.
         dim_feedforward: hidden width of each block's MLP (default ``4 d``).
         dropout: dropout in attention, MLP and residual branches.
+        readout: ``"mean"``, ``"max"`` or ``"max+mean"`` over tokens
+            (:func:`~genolearn.deep.transformer.summarise_tokens`).
         n_outputs: C, logits per sequence.
 
     Shape:
@@ -72,6 +79,7 @@ class KmerTransformer(nn.Module):
         - k-mer codes ``(N, L - k + 1)``, padded to ``T * window`` with
           ``T = ceil((L - k + 1) / window)``; tokens ``(N, T, d)``.
         - Encoder: ``(N, T, d)``; attention maps ``(N, n_heads, T, T)`` per layer.
+        - Read-out over tokens: ``(N, d)`` (``(N, 2 d)`` for ``"max+mean"``).
         - Output: ``(N, C)`` logits.
 
     Initialisation: embeddings ``Normal(0, 1)`` (torch's default for ``nn.EmbeddingBag``);
@@ -89,6 +97,7 @@ class KmerTransformer(nn.Module):
         *,
         dim_feedforward: int | None = None,
         dropout: float = 0.0,
+        readout: str = "mean",
         n_outputs: int = 1,
     ) -> None:
         super().__init__()
@@ -105,13 +114,14 @@ class KmerTransformer(nn.Module):
         )
         dropout = check_number(dropout, "dropout", low=0.0, high=1.0, high_inclusive=False)
         n_outputs = check_int(n_outputs, "n_outputs", low=1)
+        self.readout = _check_readout(readout)
         self.embed = nn.EmbeddingBag(4**self.k + 1, d_model, mode="mean", padding_idx=4**self.k)
         self.position = PositionalEncoding(d_model, -(-(self.max_len - self.k + 1) // self.window))
         self.blocks = nn.ModuleList(
             TransformerBlock(d_model, n_heads, ff, dropout) for _ in range(n_layers)
         )
         self.norm = nn.LayerNorm(d_model)
-        self.linear = nn.Linear(d_model, n_outputs)
+        self.linear = nn.Linear(2 * d_model if self.readout == "max+mean" else d_model, n_outputs)
 
     def tokens(self, x: torch.Tensor) -> torch.Tensor:
         """The encoder's input: ``(N, 4, L)`` one-hot -> ``(N, T, d)`` tokens with positions."""
@@ -136,5 +146,6 @@ class KmerTransformer(nn.Module):
         for block in self.blocks:
             h, weights = block(h, need_weights=return_attention)  # (N, T, d)
             maps.append(weights)
-        logits = self.linear(self.norm(h).mean(dim=1))  # (N, d) -> (N, C)
+        pooled = summarise_tokens(self.norm(h), self.readout)  # (N, d) or (N, 2 d)
+        logits = self.linear(pooled)  # (N, C)
         return (logits, maps) if return_attention else logits

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from genolearn._validation import check_array, check_int, check_number
+from genolearn._validation import check_array, check_choice, check_int, check_number
 from genolearn.deep.cnn import _check_onehot
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "PositionalEncoding",
     "TransformerBlock",
     "SequenceTransformer",
+    "summarise_tokens",
 ]
 
 
@@ -107,6 +108,35 @@ def scaled_dot_product_attention(q, k, v, mask=None) -> tuple[np.ndarray, np.nda
     return weights @ v, weights  # (..., Lq, dv), (..., Lq, Lk)
 
 
+_READOUTS = ("mean", "max", "max+mean")
+
+
+def _check_readout(readout: str) -> str:
+    return check_choice(readout, "readout", list(_READOUTS))
+
+
+def summarise_tokens(h: torch.Tensor, readout: str) -> torch.Tensor:
+    """One vector per sequence from the encoder's tokens.
+
+    ``"mean"`` averages the tokens: every token counts, so one site among hundreds of tokens is
+    diluted. ``"max"`` takes each feature's maximum over tokens ("did any token see it?", a
+    CNN's global max pooling). ``"max+mean"`` concatenates the two.
+
+    Args:
+        h: ``(N, T, d)`` tokens.
+        readout: ``"mean"``, ``"max"`` or ``"max+mean"``.
+
+    Returns:
+        ``(N, d)``, or ``(N, 2 d)`` for ``"max+mean"`` (the maximum first).
+    """
+    readout = _check_readout(readout)
+    if readout == "mean":
+        return h.mean(dim=1)  # (N, d)
+    if readout == "max":
+        return h.amax(dim=1)  # (N, d)
+    return torch.cat([h.amax(dim=1), h.mean(dim=1)], dim=1)  # (N, 2 d)
+
+
 class PositionalEncoding(nn.Module):
     """Adds :func:`sinusoidal_positional_encoding` (a fixed buffer, not learned).
 
@@ -168,13 +198,16 @@ class TransformerBlock(nn.Module):
 
 class SequenceTransformer(nn.Module):
     """Convolutional embedding + max pooling + sinusoidal positions + transformer encoder +
-    mean pool.
+    a read-out over tokens (their maximum, by default).
 
     The defaults are the course's recipe (``benchmarks/recipes.py``). A convolution of width
     ``embed_kernel`` turns each base and its neighbours into a token, so a token can recognise
     part of a motif; max pooling over ``pool`` bases then makes one token per ``pool`` bases,
     as Enformer-style models do before attention: attention costs grow with the square of
-    the number of tokens, so ``pool = 4`` makes it 16 times cheaper at any length.
+    the number of tokens, so ``pool = 4`` makes it 16 times cheaper at any length. The
+    encoder's tokens are summarised by :func:`summarise_tokens`: their maximum by default,
+    because a mean over 250 tokens (1,000 bases) dilutes one site until training cannot find
+    it (``readout="mean"`` gives the model as it was before).
 
     Args:
         d_model: d, width of every token.
@@ -185,6 +218,7 @@ class SequenceTransformer(nn.Module):
         pool: bases per token (max pooling with stride ``pool``; 1 = one token per base).
         dim_feedforward: hidden width of each block's MLP (default ``4 d``).
         dropout: dropout in attention, MLP and residual branches.
+        readout: ``"max"``, ``"mean"`` or ``"max+mean"`` over tokens (:func:`summarise_tokens`).
         n_outputs: C, logits per sequence.
 
     Shape:
@@ -194,7 +228,8 @@ class SequenceTransformer(nn.Module):
           bases) gives ``(N, d, T)`` with ``T = ceil(L / pool)``, transposed to tokens
           ``(N, T, d)``. Token t covers bases ``t * pool`` to ``t * pool + pool - 1``.
         - Encoder: ``(N, T, d)``; attention maps ``(N, n_heads, T, T)`` per layer.
-        - Mean over tokens: ``(N, d)``; output ``(N, C)`` logits.
+        - Read-out over tokens: ``(N, d)`` (``(N, 2 d)`` for ``"max+mean"``); output
+          ``(N, C)`` logits.
 
     Initialisation: torch's defaults (``nn.MultiheadAttention``: Xavier-uniform projections and
     zero biases; ``nn.Linear``/``nn.Conv1d``: ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``).
@@ -211,6 +246,7 @@ class SequenceTransformer(nn.Module):
         pool: int = 4,
         dim_feedforward: int | None = None,
         dropout: float = 0.0,
+        readout: str = "max",
         n_outputs: int = 1,
     ) -> None:
         super().__init__()
@@ -228,13 +264,15 @@ class SequenceTransformer(nn.Module):
         ff = check_int(ff, "dim_feedforward", low=1)
         dropout = check_number(dropout, "dropout", low=0.0, high=1.0, high_inclusive=False)
         n_outputs = check_int(n_outputs, "n_outputs", low=1)
+        self.readout = _check_readout(readout)
         self.embed = nn.Conv1d(4, d_model, embed_kernel, padding=embed_kernel // 2)
         self.position = PositionalEncoding(d_model, -(-self.max_len // self.pool))
         self.blocks = nn.ModuleList(
             TransformerBlock(d_model, n_heads, ff, dropout) for _ in range(n_layers)
         )
         self.norm = nn.LayerNorm(d_model)
-        self.linear = nn.Linear(d_model, n_outputs)
+        width = 2 * d_model if self.readout == "max+mean" else d_model
+        self.linear = nn.Linear(width, n_outputs)
 
     def tokens(self, x: torch.Tensor) -> torch.Tensor:
         """The encoder's input: ``(N, 4, L)`` one-hot -> ``(N, T, d)`` tokens with positions."""
@@ -256,6 +294,6 @@ class SequenceTransformer(nn.Module):
         for block in self.blocks:
             h, weights = block(h, need_weights=return_attention)  # (N, T, d)
             maps.append(weights)
-        pooled = self.norm(h).mean(dim=1)  # (N, d)
+        pooled = summarise_tokens(self.norm(h), self.readout)  # (N, d) or (N, 2 d)
         logits = self.linear(pooled)  # (N, C)
         return (logits, maps) if return_attention else logits

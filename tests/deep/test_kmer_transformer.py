@@ -60,6 +60,20 @@ def test_forward_shapes_and_attention_maps():
     torch.testing.assert_close(model(x), logits)  # the fused kernel (no weights) may differ in ulps
 
 
+@pytest.mark.parametrize(("readout", "width"), [("mean", 32), ("max", 32), ("max+mean", 64)])
+def test_readouts(readout, width):
+    from genolearn.deep.transformer import summarise_tokens
+
+    gd.set_seed(0)
+    model = KmerTransformer(max_len=200, readout=readout).eval()
+    assert model.linear.in_features == width
+    x = torch.as_tensor(one_hot_encode(["ACGT" * 50, "TTGA" * 50]))
+    h, _ = model.blocks[0](model.tokens(x))
+    expected = model.linear(summarise_tokens(model.norm(h), readout))
+    torch.testing.assert_close(model(x), expected)
+    assert KmerTransformer().readout == "mean"  # Chapter 8's recipe
+
+
 def test_the_model_learns_and_is_reproducible():
     from genolearn.dna import ctcf_loop_task
 
@@ -81,6 +95,7 @@ def test_the_model_learns_and_is_reproducible():
         ({"window": 0}, "window"),
         ({"d_model": 30, "n_heads": 4}, "divisible"),
         ({"dropout": 1.0}, "dropout"),
+        ({"readout": "last"}, "readout"),
     ],
 )
 def test_bad_arguments_are_refused(kwargs, message):

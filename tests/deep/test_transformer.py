@@ -10,6 +10,7 @@ from genolearn.deep.transformer import (
     scaled_dot_product_attention,
     sinusoidal_encoding,
     sinusoidal_positional_encoding,
+    summarise_tokens,
 )
 from tests.gradcheck import assert_close, torch_forward_backward
 
@@ -144,6 +145,47 @@ def test_model_errors():
         SequenceTransformer(8, 2, 1, max_len=32)(torch.zeros(1, 4, 40))
     with pytest.raises(ValueError, match="pool must be >= 1"):
         SequenceTransformer(pool=0)
+    with pytest.raises(ValueError, match="readout must be one of 'mean', 'max', 'max\\+mean'"):
+        SequenceTransformer(readout="sum")
+
+
+def test_summarise_tokens():
+    h = torch.tensor([[[1.0, -2.0], [3.0, 0.0], [-1.0, 5.0]]])  # (N=1, T=3, d=2)
+    torch.testing.assert_close(summarise_tokens(h, "mean"), torch.tensor([[1.0, 1.0]]))
+    torch.testing.assert_close(summarise_tokens(h, "max"), torch.tensor([[3.0, 5.0]]))
+    torch.testing.assert_close(
+        summarise_tokens(h, "max+mean"), torch.tensor([[3.0, 5.0, 1.0, 1.0]])
+    )
+    with pytest.raises(ValueError, match="readout must be one of"):
+        summarise_tokens(h, "last")
+
+
+@pytest.mark.parametrize(("readout", "width"), [("max", 8), ("mean", 8), ("max+mean", 16)])
+def test_readouts(readout, width):
+    torch.manual_seed(0)
+    model = SequenceTransformer(8, 2, 1, max_len=64, readout=readout).eval()
+    assert model.readout == readout and model.linear.in_features == width
+    x = torch.nn.functional.one_hot(torch.randint(0, 4, (3, 40)), 4).float().transpose(1, 2)
+    h = model.tokens(x)
+    for block in model.blocks:
+        h, _ = block(h)
+    expected = model.linear(summarise_tokens(model.norm(h), readout))
+    torch.testing.assert_close(model(x), expected)
+    assert SequenceTransformer().readout == "max"  # the recipe
+
+
+def test_mean_readout_reproduces_the_old_model():
+    """readout="mean": the same weights from the same seed and the mean over tokens."""
+    torch.manual_seed(2)
+    old = SequenceTransformer(8, 2, 1, max_len=64, readout="max").eval()
+    torch.manual_seed(2)
+    model = SequenceTransformer(8, 2, 1, max_len=64, readout="mean").eval()
+    for a, b in zip(old.parameters(), model.parameters(), strict=True):
+        torch.testing.assert_close(a, b)
+    x = torch.nn.functional.one_hot(torch.randint(0, 4, (3, 40)), 4).float().transpose(1, 2)
+    h = old.tokens(x)
+    h, _ = old.blocks[0](h)
+    torch.testing.assert_close(model(x), old.linear(old.norm(h).mean(dim=1)))
 
 
 def test_sinusoidal_encoding_at_any_positions():
