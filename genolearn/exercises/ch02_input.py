@@ -12,7 +12,7 @@ from genolearn.exercises.contract import Array, Choice, Contract, Custom, normal
 from genolearn.exercises.registry import Case, Exercise, Mistake, register
 from genolearn.nn.mlp import count_mlp_parameters, one_hot_flatten
 
-__all__ = ["ONE_HOT_FLATTEN", "COUNT_PARAMETERS"]
+__all__ = ["ONE_HOT_FLATTEN", "MLP_PARAMETER_COUNT"]
 
 _FORBID = ("genolearn", "torch", "scipy.special", "sklearn")
 
@@ -159,12 +159,12 @@ def _count_cases(rng: np.random.Generator) -> list[Case]:
     ]
 
 
-COUNT_PARAMETERS = register(
+MLP_PARAMETER_COUNT = register(
     Exercise(
-        id="ch2.count_parameters",
+        id="ch2.mlp_parameter_count",
         chapter=2,
         title="Counting a network's parameters",
-        function="count_parameters",
+        function="mlp_parameter_count",
         points=2,
         reference=_count_reference,
         make_cases=_count_cases,

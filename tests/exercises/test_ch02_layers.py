@@ -112,7 +112,7 @@ def test_mlp_forward_with_tanh_fails_without_a_catalogued_diagnosis():
     assert report.diagnosis == ""
 
 
-# ---- count_parameters
+# ---- mlp_parameter_count
 def count_loop(x, layer_sizes):
     widths = [math.prod(x.shape[1:]), *layer_sizes]
     total = 0
@@ -121,27 +121,27 @@ def count_loop(x, layer_sizes):
     return total
 
 
-def test_count_parameters_variants_pass():
-    assert_passes("ch2.count_parameters", count_loop)
+def test_mlp_parameter_count_variants_pass():
+    assert_passes("ch2.mlp_parameter_count", count_loop)
     assert_passes(
-        "ch2.count_parameters",
+        "ch2.mlp_parameter_count",
         lambda x, s: int(np.dot([x[0].size, *s[:-1]], s) + np.sum(s)),
     )
     assert_passes(
-        "ch2.count_parameters", lambda x, s: float(count_loop(x, s))
+        "ch2.mlp_parameter_count", lambda x, s: float(count_loop(x, s))
     )  # a float answer is accepted
-    assert_passes("ch2.count_parameters", lambda x, s: np.int64(count_loop(x, s)))
+    assert_passes("ch2.mlp_parameter_count", lambda x, s: np.int64(count_loop(x, s)))
 
 
-def test_count_parameters_off_by_one_fails():
-    report = assert_fails("ch2.count_parameters", lambda x, s: count_loop(x, s) + 1)
+def test_mlp_parameter_count_off_by_one_fails():
+    report = assert_fails("ch2.mlp_parameter_count", lambda x, s: count_loop(x, s) + 1)
     assert report.case_index == 0
 
 
-def test_count_parameters_large_counts_are_compared_exactly():
+def test_mlp_parameter_count_large_counts_are_compared_exactly():
     # 800 * 64 + 64 + 64 + 1 = 51,329: an answer off by one must not pass a relative tolerance
     report = assert_fails(
-        "ch2.count_parameters",
+        "ch2.mlp_parameter_count",
         lambda x, s: count_loop(x, s) - (1 if x.ndim == 3 and x.shape[-1] == 200 else 0),
     )
     assert "51329" in report.expected and "51328" in report.got

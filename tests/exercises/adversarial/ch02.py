@@ -152,7 +152,7 @@ def mf_loop(x, W1, b1, W2, b2):
     return out
 
 
-# --------------------------------------------------------------------------- count_parameters
+# --------------------------------------------------------------------------- mlp_parameter_count
 
 
 def _count(widths):
@@ -259,7 +259,7 @@ WRONG = {
         (mf_relu_weights, "ReLU on W1 instead of on the hidden sums", None),
         (mf_relu_input, "ReLU on the input x instead of on the hidden sums", None),
     ],
-    "ch2.count_parameters": [
+    "ch2.mlp_parameter_count": [
         (cp_last_two_axes, "input width x.shape[-2] * x.shape[-1]: N * D for (N, D) input", None),
         (cp_input_bias, "also counts a bias per input unit", None),
         (cp_dna_only, "input width 4 * x.shape[-1]: assumes one-hot DNA", None),
@@ -279,7 +279,7 @@ CORRECT = {
     "ch2.one_hot_flatten": [of_concat_channels, of_loop, of_minus_one_rows],
     "ch2.dense_forward": [df_loop, df_transposes, df_einsum],
     "ch2.mlp_forward": [mf_abs_formula, mf_in_place_hidden, mf_loop],
-    "ch2.count_parameters": [cp_size_over_n, cp_prod],
+    "ch2.mlp_parameter_count": [cp_size_over_n, cp_prod],
     "ch2.xor_network": [xn_wide_margins, xn_and_not],
 }
 
@@ -297,7 +297,7 @@ WITNESSES = {
         (_x3, _W3, _rng.normal(size=4), _rng.normal(size=(4, 2)), _rng.normal(size=2)),
         (-np.abs(_x3), _W3, np.zeros(4), np.ones((4, 1)), np.zeros(1)),
     ],
-    "ch2.count_parameters": [
+    "ch2.mlp_parameter_count": [
         (np.zeros((5, 7)), [3, 2]),
         (_onehot(2, 10), [8, 1]),
         (np.zeros((1, 12)), [4]),
