@@ -8,9 +8,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from genolearn.dna import kmer_counts, one_hot_decode, pwm_scan
+import genolearn.nn as gnn
+from genolearn.dna import kmer_counts, load_jaspar, one_hot_decode, one_hot_encode, pwm_scan
 from genolearn.dna.motifs import Motif
-from genolearn.exercises import get_exercise
+from genolearn.exercises import check_project, evaluate, get_exercise
+from genolearn.exercises.ch05_project import GOAL, KINDS, composite_task, tal1_motif
+from genolearn.exercises.feedback import Outcome
 from tests.exercises.conftest import assert_fails, assert_passes
 
 pytestmark = pytest.mark.ch05
@@ -157,3 +160,75 @@ def test_kmer_spectrum_reference_is_kmer_counts_of_the_strings(seed):
         x, k = case.args
         strings = [one_hot_decode(s) for s in x]
         np.testing.assert_array_equal(ex.reference(x, k), kmer_counts(strings, k))
+
+
+# ---- the project: a cooperative pair (GATA1 and the TAL1 E-box)
+def gata_scanner(train_seqs, train_labels, test_seqs, seed):
+    """The chapter's first rung: JASPAR's GATA1 PWM, best window on either strand."""
+    pwm = load_jaspar("GATA1").pwm()
+    x = one_hot_encode(test_seqs).astype(np.float64)
+    return np.maximum(pwm_scan(x, pwm).max(axis=1), pwm_scan(x, pwm[::-1, ::-1]).max(axis=1))
+
+
+def kmer_regression(train_seqs, train_labels, test_seqs, seed):
+    """The chapter's second rung: standardised 4-mer counts, logistic regression."""
+    k_train, k_test = kmer_counts(train_seqs, 4), kmer_counts(test_seqs, 4)
+    mu, sd = k_train.mean(axis=0), k_train.std(axis=0) + 1e-9
+    w, b, _ = gnn.train_logistic_regression(
+        (k_train - mu) / sd, train_labels, lr=0.1, epochs=30, batch_size=64, seed=0
+    )
+    return (k_test - mu) / sd @ w + b
+
+
+def test_project_the_chapters_rungs_do_not_reach_the_goal():
+    for baseline in (gata_scanner, kmer_regression):
+        report = check_project("ch5.project", baseline)
+        assert report.status == "failed" and report.points == 0, report.text()
+        assert "held-out AUROC" in report.problem and "0.88" in report.problem
+        assert report.measure.value < 0.80  # far from the goal, not just below it
+    constant = check_project("ch5.project", lambda tr, y, te, seed: np.zeros(len(te)))
+    assert constant.status == "failed" and constant.measure.value == 0.5
+
+
+def test_project_malformed_scores_are_feedback_not_crashes():
+    bad = [
+        (lambda tr, y, te, seed: np.zeros(3), "scores has shape (3,)"),
+        (lambda tr, y, te, seed: np.zeros((len(te), 2)), "scores has shape"),
+        (lambda tr, y, te, seed: np.full(len(te), np.nan), "scores"),
+        (lambda tr, y, te, seed: ["high"] * len(te), "scores"),
+        (lambda tr, y, te, seed: None, "scores"),
+    ]
+    for fn, message in bad:
+        report = check_project("ch5.project", fn)
+        assert report.status == "failed" and report.points == 0, report.text()
+        assert message in report.problem and "cannot be measured" in report.problem
+    report = check_project("ch5.project", lambda tr, y, te, seed: {}["model"])
+    assert report.status == "error" and "KeyError" in report.text()
+    scores = check_project("ch5.project", lambda tr, y, te, seed: list(range(len(te))))
+    assert scores.status == "failed" and "held-out AUROC" in scores.problem  # a list is fine
+
+
+def test_project_example_solution_passes_more_hidden_splits():
+    project = get_exercise("ch5.project")
+    for seed in range(5, 10):  # test_project.py covers 0-4
+        case = project.make_cases(np.random.default_rng(10_000 + seed))[0]
+        report = evaluate(
+            project, [case], [Outcome(value=project.reference(*case.args, **case.kwargs))]
+        )
+        assert report.passed and report.measure.value >= GOAL + 0.03, (seed, report.text())
+
+
+def test_project_task_holds_the_kinds_it_says():
+    seqs, y, kinds = composite_task(600, np.random.default_rng(0))
+    assert len(seqs) == 600 and {len(s) for s in seqs} == {100}
+    assert y.sum() == 300 and set(kinds[y == 1]) == {0} and set(kinds[y == 0]) == {1, 2, 3, 4, 5}
+    assert KINDS[0] == "both" and len(KINDS) == 6
+    ebox = tal1_motif()
+    assert ebox.consensus == "CGACCATCTGTT" and ebox.id == "MA0091.1"
+    # both motifs are planted where the kinds say: the best window of each PWM is far higher
+    x = one_hot_encode(seqs).astype(np.float64)
+    for motif, has in [(load_jaspar("GATA1"), (0, 2, 4)), (ebox, (0, 3, 5))]:
+        pwm = motif.pwm()
+        best = np.maximum(pwm_scan(x, pwm).max(axis=1), pwm_scan(x, pwm[::-1, ::-1]).max(axis=1))
+        carries = np.isin(kinds, has)
+        assert np.median(best[carries]) > np.median(best[~carries]) + 4
