@@ -1,4 +1,4 @@
-"""Do Chapter 5's recipes generalise? Its CNN, LSTM and transformer, trained with the library's
+"""Do the chapters' recipes generalise? The CNN, LSTM and transformers, trained with the library's
 recommended defaults, against a plain PyTorch CNN on DNA tasks the course never uses.
 
 Usage (from the repository root):
@@ -6,6 +6,7 @@ Usage (from the repository root):
     .venv/bin/python benchmarks/recipes.py             # 5 seeds per task
     .venv/bin/python benchmarks/recipes.py --quick     # 2 seeds per task
     .venv/bin/python benchmarks/recipes.py --tasks sox2_50 --models lstm --seeds 5
+    .venv/bin/python benchmarks/recipes.py --models lstm transformer kmer --tasks hnf4a_1000
 
 Tasks (none appears in a chapter; motifs other than Chapter 5's CTCF, GATA1 and CREB1 are
 read from the JASPAR 2022 database inside pyjaspar, offline):
@@ -31,8 +32,13 @@ orders the batches.
 Models, all trained on the CPU for the same budget: ``train_model``'s defaults (Adam, batch
 64, 20 epochs, ending with the weights of the epoch of lowest validation loss):
 
-- ``chapter CNN``: ``gd.MotifCNN()``; ``LSTM``: ``gd.SequenceRNN()``; ``transformer``:
-  ``gd.SequenceTransformer(max_len=L)``: every argument at its default, as Chapter 5 teaches;
+- ``chapter CNN``: ``gd.MotifCNN()`` (Chapter 6); ``LSTM``: ``gd.SequenceRNN()`` (Chapter 7:
+  a convolutional front end, 32 filters of width 12, ReLU, max pool by 4, then a
+  bidirectional LSTM of 32 per direction, max over positions); ``transformer``:
+  ``gd.SequenceTransformer(max_len=L)`` (a width-15 convolutional embedding, max pool by 4,
+  one encoder layer, max over tokens); ``k-mer transf.``: ``gd.KmerTransformer(max_len=L)``
+  (Chapter 8: 4-mers averaged over windows of 16 bases, d 32, 4 heads, mean over tokens):
+  every argument at its default;
 - ``plain CNN`` (the reference): 32 filters of width 12, ReLU, global max pool, a dense layer
   of 16, written here in plain PyTorch and trained by its own plain loop with the same budget
   (Adam at PyTorch's default lr 1e-3, the same epochs, batches and best-epoch weights).

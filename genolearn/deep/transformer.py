@@ -201,13 +201,16 @@ class SequenceTransformer(nn.Module):
     a read-out over tokens (their maximum, by default).
 
     The defaults are the course's recipe (``benchmarks/recipes.py``). A convolution of width
-    ``embed_kernel`` turns each base and its neighbours into a token, so a token can recognise
-    part of a motif; max pooling over ``pool`` bases then makes one token per ``pool`` bases,
-    as Enformer-style models do before attention: attention costs grow with the square of
-    the number of tokens, so ``pool = 4`` makes it 16 times cheaper at any length. The
-    encoder's tokens are summarised by :func:`summarise_tokens`: their maximum by default,
-    because a mean over 250 tokens (1,000 bases) dilutes one site until training cannot find
-    it (``readout="mean"`` gives the model as it was before).
+    ``embed_kernel`` (15) turns each base and its neighbours into a token, so a token can
+    recognise a whole motif of up to 15 bases, or the junction of two; max pooling over
+    ``pool`` bases then makes one token per ``pool`` bases, as Enformer-style models do
+    before attention: attention costs grow with the square of the number of tokens, so
+    ``pool = 4`` makes it 16 times cheaper at any length. The encoder's tokens are summarised
+    by :func:`summarise_tokens`: their maximum by default, because a mean over 250 tokens
+    (1,000 bases) dilutes one site until training cannot find it.
+    ``SequenceTransformer(embed_kernel=9, readout="mean")`` is the model as it was before (its
+    width-9 embedding left the POU5F1-SOX2 composite element of ``benchmarks/recipes.py`` near
+    chance; at width 15 a token sees the junction of the two sites).
 
     Args:
         d_model: d, width of every token.
@@ -242,7 +245,7 @@ class SequenceTransformer(nn.Module):
         n_layers: int = 1,
         max_len: int = 1000,
         *,
-        embed_kernel: int = 9,
+        embed_kernel: int = 15,
         pool: int = 4,
         dim_feedforward: int | None = None,
         dropout: float = 0.0,

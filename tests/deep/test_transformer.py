@@ -171,7 +171,8 @@ def test_readouts(readout, width):
         h, _ = block(h)
     expected = model.linear(summarise_tokens(model.norm(h), readout))
     torch.testing.assert_close(model(x), expected)
-    assert SequenceTransformer().readout == "max"  # the recipe
+    recipe = SequenceTransformer()
+    assert recipe.readout == "max" and recipe.embed.kernel_size == (15,)
 
 
 def test_mean_readout_reproduces_the_old_model():
