@@ -243,6 +243,7 @@ def main(argv=None) -> None:
     parser.add_argument("--tasks", nargs="+", choices=list(TASKS), default=list(TASKS))
     parser.add_argument("--models", nargs="+", choices=list(KEYS), default=list(KEYS))
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (1)")
+    parser.add_argument("--each", action="store_true", help="also print every seed's result")
     args = parser.parse_args(argv)
     seeds = range(args.seeds or (2 if args.quick else 5))
     names = [KEYS[k] for k in args.models]
@@ -261,6 +262,9 @@ def main(argv=None) -> None:
             train, val, test = TASKS[task](seed).split(seed=seed)
             for name in names:
                 runs[name].append(run_one(name, train, val, test, seed))
+                if args.each:
+                    acc, seconds, _ = runs[name][-1]
+                    print(f"  seed {seed} {task} {name}: {acc:.3f} ({seconds:.1f} s)", flush=True)
         plain = statistics.median(r[0] for r in runs["plain CNN"])
         for name in names:
             acc = [r[0] for r in runs[name]]
