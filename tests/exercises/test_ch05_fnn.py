@@ -1,9 +1,12 @@
 """Chapter 5 checks: correct variants pass, the references agree with independent computations
 (JASPAR's PWM convention, the PWM scan, the string k-mer counter, brute force), and a wrong
 shape is reported as such. (The catalogued mutants are tested for every exercise in
-test_check.py.)"""
+test_check.py.) The project (ch5.project): the chapter's rungs miss its goal, malformed scores
+are feedback, the example solution passes more hidden splits and is the notebook's."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -232,3 +235,21 @@ def test_project_task_holds_the_kinds_it_says():
         best = np.maximum(pwm_scan(x, pwm).max(axis=1), pwm_scan(x, pwm[::-1, ::-1]).max(axis=1))
         carries = np.isin(kinds, has)
         assert np.median(best[carries]) > np.median(best[~carries]) + 4
+
+
+def test_project_the_chapters_example_solution_is_the_reference():
+    """The notebook shows the example solution: it must score exactly as the package's."""
+    import nbformat
+
+    path = Path(__file__).resolve().parents[2] / "chapters" / "05_fnn" / "fnn.ipynb"
+    cells = nbformat.read(path, as_version=4).cells
+    (source,) = [c.source for c in cells if "# BEGIN SOLUTION ch5.project" in c.source]
+    namespace = {"np": np, "gnn": gnn, "one_hot_encode": one_hot_encode, "load_jaspar": load_jaspar}
+    exec(source, namespace)  # defines score_sequences
+    case = get_exercise("ch5.project").make_cases(np.random.default_rng(3))[0]
+    np.testing.assert_allclose(
+        namespace["score_sequences"](*case.args, **case.kwargs),
+        get_exercise("ch5.project").reference(*case.args, **case.kwargs),
+        rtol=1e-6,
+        atol=1e-6,
+    )
