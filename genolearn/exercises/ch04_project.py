@@ -6,8 +6,14 @@ chapter's position probability matrix (a different site in each member). The hel
 of the families (stratified: a quarter of the families with sites) is the test set, so no test
 sequence has a relative in training. The learner writes
 ``score_binding_sites(train_seqs, train_labels, train_families, test_seqs, seed)`` returning one
-score per test sequence; the measurement is the held-out AUPRC. Goal: AUPRC >= 0.70 (the
+score per test sequence; the measurement is the held-out AUPRC. Goal: AUPRC >= 0.65 (the
 chapter's 3-mer model reaches about 0.4 on such splits; the positive fraction is 0.15).
+
+The goal is set from the spread across hidden splits (benchmarks/project_margin.py, 400 hidden
+splits): the example solution's median is 0.87 but its worst split 0.70, and even scanning with
+the very matrix the sites were drawn from, the best a per-sequence scanner can do, reaches only
+0.72 there (a goal of 0.70 failed a correct answer at 0.699). At 0.65 the example solution
+clears every measured split by >= 0.049, and the 3-mer baseline (best split 0.649) still fails.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from genolearn.nn.metrics import average_precision
 __all__ = ["CONSENSUS", "binding_site_task", "creb_ppm", "reference_score_binding_sites"]
 
 CONSENSUS = "TGACGTCA"
-GOAL, N_FAMILIES, MEMBERS, LENGTH, FRACTION, MUTATION = 0.70, 400, 4, 60, 0.15, 0.08
+GOAL, N_FAMILIES, MEMBERS, LENGTH, FRACTION, MUTATION = 0.65, 400, 4, 60, 0.15, 0.08
 
 
 def creb_ppm() -> np.ndarray:
