@@ -10,10 +10,13 @@ trains whatever they like and returns a per-base importance map ``(N_test, L)`` 
 sequences. The measurement is the mean, over the positive test sequences (the grader knows
 which), of the AUROC of ``|importance|`` against the planted site's bases. Goal: >= 0.90.
 
-Measured (20 hidden splits): the chapter's recipe (``MotifCNN``, ``train_model``'s defaults,
-gradient x input) learns the shortcut and stays far below (about 0.6 to 0.8, whatever the
-attribution); the example solution (dinucleotide-shuffled positives added as negatives, the
-corrected gradient, smoothed over a 9-base window) reaches about 0.99.
+Measured on hidden splits drawn as the project tests draw them, ``make_cases(default_rng(10_000
++ s))``: the chapter's recipe (``MotifCNN``, ``train_model``'s defaults on the labels) learns the
+shortcut; on 8 hidden splits
+its gradient x input scores 0.55 to 0.74, its plain gradient, corrected gradient or ISM at most
+0.85, and its corrected map smoothed over 9 bases 0.57 to 0.94 (above the goal on 1 of 8). The
+example solution (the positives against dinucleotide shuffles of themselves, the corrected
+gradient, smoothed) scores 0.984 to 0.999 on 24 hidden splits (mean 0.993).
 """
 
 from __future__ import annotations
