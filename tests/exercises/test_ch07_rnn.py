@@ -10,8 +10,14 @@ import numpy as np
 import pytest
 import torch
 
+import genolearn.deep as gd
+import genolearn.nn as gnn
 from genolearn.deep.rnn_numpy import rnn_bptt_numpy, rnn_cell_step_numpy, rnn_forward_numpy
-from genolearn.exercises import get_exercise
+from genolearn.dna import kmer_counts, one_hot_encode
+from genolearn.exercises import ch07_project as order
+from genolearn.exercises import check_project, evaluate, get_exercise
+from genolearn.exercises.feedback import Outcome
+from genolearn.nn.metrics import roc_auc
 from tests.exercises.conftest import assert_fails, assert_passes
 from tests.gradcheck import torch_forward_backward
 
@@ -231,3 +237,118 @@ def test_lstm_returning_a_list_passes_but_one_state_fails():
     assert_passes("ch7.lstm_cell", lambda *a: list(lstm_per_gate(*a)))
     report = assert_fails("ch7.lstm_cell", lambda *a: lstm_per_gate(*a)[0])
     assert "tuple of 2" in report.problem
+
+
+# ---- the project: which site comes first?
+def kmer_regression(train_seqs, train_labels, test_seqs, seed):
+    """Order-blind: standardised 4-mer counts, logistic regression."""
+    k_train, k_test = kmer_counts(train_seqs, 4), kmer_counts(test_seqs, 4)
+    mu, sd = k_train.mean(axis=0), k_train.std(axis=0) + 1e-9
+    w, b, _ = gnn.train_logistic_regression(
+        (k_train - mu) / sd, train_labels, lr=0.1, epochs=30, batch_size=64, seed=0
+    )
+    return (k_test - mu) / sd @ w + b
+
+
+def chapter_cnn(train_seqs, train_labels, test_seqs, seed):
+    """Chapter 6's recipe: gd.MotifCNN (32 filters of width 12, global max pooling, a hidden
+    layer of 16) trained by gd.train_model's defaults on 80 % of the training set."""
+    x = one_hot_encode(train_seqs)
+    n = int(0.8 * len(x))
+    gd.set_seed(0)
+    model = gd.MotifCNN()
+    gd.train_model(model, (x[:n], train_labels[:n]), (x[n:], train_labels[n:]), seed=0,
+                   device="cpu", progress=False)  # fmt: skip
+    return gd.predict(model, one_hot_encode(test_seqs), device="cpu")  # (N_test,)
+
+
+def best_match(seqs, consensus):
+    """For each sequence, the most bases any window shares with ``consensus``, and where."""
+    x = one_hot_encode(seqs).astype(np.float64)  # (N, 4, L)
+    cons = one_hot_encode(consensus).astype(np.float64)  # (4, K)
+    windows = np.lib.stride_tricks.sliding_window_view(x, cons.shape[1], axis=2)  # (N, 4, W, K)
+    matches = np.einsum("nawk,ak->nw", windows, cons)  # (N, W)
+    return matches.max(axis=1), matches.argmax(axis=1)
+
+
+def test_project_order_blind_models_do_not_reach_the_goal():
+    for baseline in (kmer_regression, chapter_cnn):
+        report = check_project("ch7.project", baseline)
+        assert report.status == "failed" and report.points == 0, report.text()
+        assert "held-out AUROC" in report.problem and f"{order.GOAL:.2f}" in report.problem
+        assert report.measure.value < 0.80  # below the 0.75 ceiling of presence, plus noise
+    constant = check_project("ch7.project", lambda tr, y, te, seed: np.zeros(len(te)))
+    assert constant.status == "failed" and constant.measure.value == 0.5
+
+
+def test_project_presence_is_worth_at_most_three_quarters_and_order_the_rest():
+    """Scorers that know the two consensus sites: "both present" stays near 0.75 on every
+    split (the swapped negatives hold both); "both present, A upstream" above 0.95 (a site
+    with 3 or more of its 10 bases changed, 7 % of them, looks like background)."""
+    for s in range(3):
+        rng = np.random.default_rng(s)
+        a, b = order.draw_motifs(rng)
+        seqs, y, _ = order.motif_order_task(1000, (a, b), rng)
+        (score_a, at_a), (score_b, at_b) = best_match(seqs, a), best_match(seqs, b)
+        both = np.minimum(score_a, score_b)  # (N,) the weaker site's best match
+        assert 0.70 <= roc_auc(y, both) <= 0.78
+        assert roc_auc(y, both + 10 * (at_a < at_b)) >= 0.95
+
+
+def test_project_task_holds_the_kinds_it_says():
+    rng = np.random.default_rng(0)
+    a, b = order.draw_motifs(rng)
+    assert len(a) == len(b) == order.WIDTH and sum(p != q for p, q in zip(a, b, strict=True)) >= 7
+    seqs, y, kinds = order.motif_order_task(800, (a, b), rng)
+    assert len(seqs) == 800 and {len(s) for s in seqs} == {order.LENGTH}
+    assert y.sum() == 400 and set(kinds[y == 1]) == {0} and set(kinds[y == 0]) == {1, 2, 3}
+    assert order.KINDS == ("A then B", "B then A", "A only", "B only")
+    assert abs(np.mean(kinds[y == 0] == 1) - 0.5) < 0.07  # half the negatives swapped
+    (score_a, at_a), (score_b, at_b) = best_match(seqs, a), best_match(seqs, b)
+    has_a, has_b = np.isin(kinds, (0, 1, 2)), np.isin(kinds, (0, 1, 3))
+    assert np.median(score_a[has_a]) >= 9 and np.median(score_a[~has_a]) <= 6
+    assert np.median(score_b[has_b]) >= 9 and np.median(score_b[~has_b]) <= 6
+    strong = (score_a >= 9) & (score_b >= 9) & has_a & has_b  # both sites found where planted
+    gap = np.abs(at_b - at_a)[strong] - order.WIDTH
+    assert gap.min() >= order.GAP_MIN and gap.max() <= order.GAP_MAX
+    assert np.all((at_a < at_b)[strong] == (kinds[strong] == 0))
+    for at, score, has in ((at_a, score_a, has_a), (at_b, score_b, has_b)):
+        found = has & (score >= 9)  # the best window is the planted site
+        assert at[found].min() >= order.MARGIN
+        assert at[found].max() <= order.LENGTH - order.MARGIN - order.WIDTH
+
+
+def test_project_malformed_scores_are_feedback_not_crashes():
+    bad = [
+        (lambda tr, y, te, seed: np.zeros(3), "scores has shape (3,)"),
+        (lambda tr, y, te, seed: np.zeros((len(te), 1)), "scores has shape"),
+        (lambda tr, y, te, seed: np.full(len(te), np.nan), "scores"),
+        (lambda tr, y, te, seed: ["high"] * len(te), "scores"),
+        (lambda tr, y, te, seed: None, "scores"),
+        (lambda tr, y, te, seed: {"scores": np.zeros(len(te))}, "scores must be an array"),
+    ]
+    for fn, message in bad:
+        report = check_project("ch7.project", fn)
+        assert report.status == "failed" and report.points == 0, report.text()
+        assert message in report.problem and "cannot be measured" in report.problem
+    report = check_project("ch7.project", lambda tr, y, te, seed: torch.zeros(len(te)) / 0)
+    assert report.status == "failed" and "scores" in report.problem
+    report = check_project("ch7.project", lambda tr, y, te, seed: {}["model"])
+    assert report.status == "error" and "KeyError" in report.text()
+    # a list of numbers and 0/1 predictions are fine, measured as they are
+    for fn in (
+        lambda tr, y, te, seed: list(range(len(te))),
+        lambda tr, y, te, seed: [s.find("A") < 3 for s in te],
+    ):
+        report = check_project("ch7.project", fn)
+        assert report.status == "failed" and "held-out AUROC" in report.problem
+
+
+def test_project_example_solution_clears_the_goal_on_more_hidden_splits():
+    project = get_exercise("ch7.project")
+    for seed in (5, 6, 7):  # test_project.py covers 0-4 (passing); here with a margin
+        case = project.make_cases(np.random.default_rng(10_000 + seed))[0]
+        report = evaluate(
+            project, [case], [Outcome(value=project.reference(*case.args, **case.kwargs))]
+        )
+        assert report.passed and report.measure.value >= order.GOAL + 0.03, (seed, report.text())
