@@ -240,12 +240,15 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="2 seeds instead of 5")
     parser.add_argument("--seeds", type=int, default=None, help="seeds per task (5; --quick 2)")
+    parser.add_argument(
+        "--first-seed", type=int, default=0, help="seeds first .. first + n - 1 (0)"
+    )
     parser.add_argument("--tasks", nargs="+", choices=list(TASKS), default=list(TASKS))
     parser.add_argument("--models", nargs="+", choices=list(KEYS), default=list(KEYS))
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (1)")
     parser.add_argument("--each", action="store_true", help="also print every seed's result")
     args = parser.parse_args(argv)
-    seeds = range(args.seeds or (2 if args.quick else 5))
+    seeds = range(args.first_seed, args.first_seed + (args.seeds or (2 if args.quick else 5)))
     names = [KEYS[k] for k in args.models]
     if "plain CNN" not in names:
         names.insert(0, "plain CNN")  # every ratio needs the reference
