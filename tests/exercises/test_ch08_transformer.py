@@ -216,3 +216,81 @@ def test_attention_enrichment_values():
     np.testing.assert_allclose(attention_enrichment(peaked, sites), [2.5])
     with pytest.raises(ValueError, match="no site token"):
         attention_enrichment(even, np.zeros((1, 5), dtype=bool))
+
+
+# ---- the project: is the enhancer insulated from its promoter?
+def _chapter_cnn_scores(train_seqs, train_labels, test_seqs, seed):
+    """The chapter's CNN (gd.MotifCNN's recipe, written out: 32 filters of width 12, global
+    max pooling, a hidden layer of 16), trained as in the chapter (3 epochs)."""
+    import genolearn.deep as gd
+    from genolearn.dna import one_hot_encode
+
+    gd.set_seed(seed)
+    cnn = gd.MotifCNN(32, 12, hidden=16)
+    train = (one_hot_encode(train_seqs), np.asarray(train_labels))
+    gd.train_model(cnn, train, epochs=3, seed=seed, device="cpu", progress=False)
+    return gd.predict(cnn, one_hot_encode(test_seqs), device="cpu")
+
+
+def test_project_the_chapters_cnn_stays_at_chance():
+    from genolearn.exercises import check_project
+
+    report = check_project("ch8.project", _chapter_cnn_scores)
+    assert report.status == "failed" and "held-out AUROC 0." in report.problem
+    assert report.measure.value < 0.65, report.text()
+
+
+def test_project_malformed_scores_are_feedback_not_crashes():
+    from genolearn.exercises import check_project
+
+    bad = [
+        (lambda tr, y, te, seed: np.zeros(3), "scores has shape (3,)"),
+        (lambda tr, y, te, seed: np.zeros((len(te), 2)), "scores has shape"),
+        (lambda tr, y, te, seed: np.full(len(te), np.nan), "scores"),
+        (lambda tr, y, te, seed: ["active"] * len(te), "scores"),
+        (lambda tr, y, te, seed: None, "scores"),
+    ]
+    for fn, message in bad:
+        report = check_project("ch8.project", fn)
+        assert report.status == "failed" and report.points == 0, report.text()
+        assert message in report.problem and "cannot be measured" in report.problem
+    report = check_project("ch8.project", lambda tr, y, te, seed: 1 / 0)
+    assert report.status == "error" and "ZeroDivisionError" in report.text()
+    report = check_project("ch8.project", lambda tr, y, te, seed: np.zeros(len(te)))
+    assert report.status == "failed" and "held-out AUROC 0.500" in report.problem
+
+
+def test_project_public_split_shapes_and_balance():
+    from genolearn.exercises import project_data
+
+    case = project_data("ch8.project")
+    train_seqs, train_labels, test_seqs = case.args
+    assert len(train_seqs) == len(train_labels) == 1000 and len(test_seqs) == len(case.answer)
+    assert {len(s) for s in train_seqs + test_seqs} == {800}
+    assert train_labels.mean() == pytest.approx(0.5, abs=0.05)
+    assert set(case.kwargs) == {"seed"}
+
+
+def test_project_kmer_window_counts_match_kmer_codes():
+    from genolearn.deep import kmer_codes
+    from genolearn.dna import one_hot_encode
+    from genolearn.exercises.ch08_project import kmer_window_counts
+
+    seqs = ["ACGTACGTTTGCA", "GGGGCCCCAAAAT"]
+    counts = kmer_window_counts(seqs, 4, 3)  # (2, T, 256)
+    codes = kmer_codes(torch.as_tensor(one_hot_encode(seqs)), 4).numpy()  # (2, 10)
+    assert counts.shape == (2, 4, 256) and counts.sum() == codes.size
+    for n in range(2):
+        for t in range(4):
+            expected = np.bincount(codes[n, 3 * t : 3 * t + 3], minlength=256)
+            np.testing.assert_array_equal(counts[n, t], expected)
+
+
+@pytest.mark.parametrize("seed", [10_005, 10_006, 10_007])
+def test_project_example_solution_on_more_hidden_splits(seed):
+    from genolearn.exercises import get_exercise
+
+    project = get_exercise("ch8.project")
+    case = project.make_cases(np.random.default_rng(seed))[0]
+    measured = project.measure(project.reference(*case.args, **case.kwargs), case.answer)
+    assert measured.passed and measured.value >= 0.03 + float(project.goal.split()[-1]), measured
