@@ -97,16 +97,20 @@ def _measure(labels: Any, y_test: np.ndarray) -> Measure:
         )
     n, n_classes = len(y_test), len(CLASSES)
     try:
-        pred = check_array(labels, "labels", shape=(n,), dtype_kind="iu")
+        pred = check_array(labels, "labels", shape=(n,), dtype_kind="fiub")
     except ValueError as exc:
-        arr = np.asarray(labels)
-        if arr.ndim == 2 and arr.shape == (n, n_classes):
+        if np.shape(labels) == (n, n_classes):
             raise ValueError(
                 f"{exc}: one label per cell, not {n_classes} scores (take argmax(axis=1))"
             ) from None
         raise
     except TypeError as exc:
         raise TypeError(f"{exc}: return integer labels 0-{n_classes - 1}, one per cell") from None
+    if pred.dtype.kind not in "iu":
+        raise TypeError(
+            f"labels has dtype {pred.dtype} but must be integers 0-{n_classes - 1} (the cell "
+            "types), one per cell"
+        )
     if pred.min() < 0 or pred.max() >= n_classes:
         raise ValueError(
             f"labels holds values in [{pred.min()}, {pred.max()}] but must be the cell types "
