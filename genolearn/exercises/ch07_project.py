@@ -24,7 +24,7 @@ the order-blind baselines stay far below: 4-mer counts with logistic regression 
 Chapter 6's ``MotifCNN`` trained by ``train_model``'s defaults 0.66-0.74, and even the true
 motifs' best matches ("both sites present") 0.70-0.77; adding "A's best match upstream of
 B's" gives 0.97-0.98 (a site with 3 or more of its 10 bases changed, 7 % of them, looks like
-background: that is about the ceiling).
+background, so no model reaches 1).
 """
 
 from __future__ import annotations
