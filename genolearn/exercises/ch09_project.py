@@ -2,20 +2,18 @@
 
 The real 10x PBMC cells of the chapter (700 cells, 765 genes, 6 lineages from 13 CD34+
 progenitors to 240 dendritic cells; :func:`genolearn.dna.pbmc.load_pbmc`). The grader draws a
-stratified split from the student's seed: 420 training cells (60 %), 280 held-out cells (40 %,
-every lineage in proportion). The learner writes
+stratified split from the student's seed: 280 training cells (40 %, with 12 NK cells and 5
+progenitors), 420 held-out cells (60 %, every lineage in proportion): few labelled cells and
+many to annotate, as when cell types are transferred from a small annotated set (the large
+held-out set also keeps the measurement's noise down). The learner writes
 ``classify_cells(X_train, y_train, X_test, seed)`` returning one integer label per held-out
 cell; the measurement is the held-out **balanced accuracy** (the mean recall over the six
 lineages, :func:`genolearn.nn.imbalance.balanced_accuracy`). Goal: >= 0.87.
 
-Measured on the public split and 50 hidden splits (``make_cases(default_rng(10_000 + s))``),
-``benchmarks/project_margin.py`` and tests/exercises/test_ch09_capstone.py: the chapter's
-unweighted logistic regression (early stopping on a quarter of the training cells, as in the
-chapter) reaches 0.81-0.91 and fails the goal on most splits; the chapter's class-weighted MLP
-0.87-0.95; the example solution below (class weights and strong weight decay, all training
-cells, full-batch) has its worst split at 0.90 or above. What limits every model is the
-dendritic cells, a fifth of which look like monocytes to every model (their labels come from
-correlation with bulk profiles).
+Measured by ``benchmarks/ch09_project_spread.py`` on the public split and 50 hidden splits
+(``make_cases(default_rng(10_000 + s))``): SPREAD
+What limits every model is the dendritic cells, a fifth of which look like monocytes to every
+model (their labels come from correlation with bulk profiles).
 
 The data ship with scanpy: the labels of every cell, held-out ones included, are one
 ``load_pbmc()`` away. Reading them inside the function (``genolearn.dna.pbmc``, ``h5py``,
@@ -45,7 +43,7 @@ __all__ = [
     "reference_classify_cells",
 ]
 
-GOAL, TEST_FRACTION = 0.87, 0.4
+GOAL, TEST_FRACTION = 0.87, 0.6
 #: The six lineages, in the order of the labels (``load_pbmc().classes``).
 CLASSES: tuple[str, ...] = tuple(PBMC_MARKERS)
 _SHORT = {"T cell": "T", "monocyte": "mono", "B cell": "B", "CD34+ progenitor": "CD34+",
@@ -63,8 +61,8 @@ def _cells() -> tuple[np.ndarray, np.ndarray]:
 def cell_type_split(
     seed: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """A stratified split of the PBMC cells: ``X_train (420, 765)`` float32, ``y_train (420,)``
-    int64, ``X_test (280, 765)``, ``y_test (280,)``; each lineage split 60 / 40, rows shuffled."""
+    """A stratified split of the PBMC cells: ``X_train (280, 765)`` float32, ``y_train (280,)``
+    int64, ``X_test (420, 765)``, ``y_test (420,)``; each lineage split 40 / 60, rows shuffled."""
     X, y = _cells()
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, TEST_FRACTION, seed=seed, stratify=True
@@ -138,7 +136,7 @@ def reference_classify_cells(
     import torch
 
     threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # 420 x 765: one thread is the fastest, on a loaded machine too
+    torch.set_num_threads(1)  # 280 x 765: one thread is the fastest, on a loaded machine too
     try:
         return _classify_cells(X_train, y_train, X_test, seed)
     finally:

@@ -155,11 +155,11 @@ needs_pbmc = pytest.mark.skipif(
 @needs_pbmc
 def test_project_split_is_stratified_disjoint_and_drawn_from_the_seed():
     X_train, y_train, X_test, y_test = cell_type_split(np.random.default_rng(0))
-    assert X_train.shape == (420, 765) and X_test.shape == (280, 765)
+    assert X_train.shape == (280, 765) and X_test.shape == (420, 765)
     assert X_train.dtype == np.float32 and y_train.dtype == np.int64
     total = np.bincount(np.r_[y_train, y_test])
     np.testing.assert_array_equal(total, [192, 129, 95, 13, 31, 240])
-    assert np.all(np.abs(np.bincount(y_test) - TEST_FRACTION * total) <= 1)  # every type 60/40
+    assert np.all(np.abs(np.bincount(y_test) - TEST_FRACTION * total) <= 1)  # every type 40/60
     train_rows = {row.tobytes() for row in X_train}
     assert not any(row.tobytes() in train_rows for row in X_test)  # no cell on both sides
     assert len(set(y_test[:20])) > 2  # shuffled, not sorted by type
@@ -175,10 +175,10 @@ def test_project_the_chapters_unweighted_baseline_does_not_reach_the_goal():
     assert "held-out balanced accuracy" in report.problem and f"{GOAL:.2f}" in report.problem
     project = get_exercise("ch9.project")
     failed = 0
-    for seed in range(3):  # hidden splits 10_000 + s, as the grader draws them
+    for seed in range(5):  # hidden splits 10_000 + s, as the grader draws them (0.83-0.86)
         case = project.make_cases(np.random.default_rng(10_000 + seed))[0]
         failed += not project.measure(unweighted_lr(*case.args, **case.kwargs), case.answer).passed
-    assert failed >= 2  # 44 of 50 hidden splits fail (benchmarks/ch09_project_spread.py)
+    assert failed >= 4  # FAILCOUNT of 50 fail (benchmarks/ch09_project_spread.py)
 
 
 @needs_pbmc
