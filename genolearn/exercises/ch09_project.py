@@ -11,7 +11,16 @@ cell; the measurement is the held-out **balanced accuracy** (the mean recall ove
 lineages, :func:`genolearn.nn.imbalance.balanced_accuracy`). Goal: >= 0.87.
 
 Measured by ``benchmarks/ch09_project_spread.py`` on the public split and 50 hidden splits
-(``make_cases(default_rng(10_000 + s))``): SPREAD
+(``make_cases(default_rng(10_000 + s))``), the balanced accuracy (worst, median, best hidden
+split; hidden splits that pass):
+
+* the chapter's logistic regression without class weights (early-stopped on a stratified
+  quarter of the training cells, as in the chapter; :func:`chapter_recipe`): 0.735, 0.858,
+  0.915; passes 15 of 50 (public split 0.841);
+* the chapter's class-weighted MLP: 0.860, 0.904, 0.932; passes 46 of 50 (public 0.901);
+* the example solution (:func:`reference_classify_cells`): 0.908, 0.927, 0.942; passes 50 of
+  50, the worst split 0.038 above the goal (public 0.941); 1-2 s a call at load 9.
+
 What limits every model is the dendritic cells, a fifth of which look like monocytes to every
 model (their labels come from correlation with bulk profiles).
 
