@@ -86,9 +86,7 @@ def _measure(features: Any, answer: dict) -> Measure:
     labels, train = answer["labels"], answer["train"]
     F = check_array(features, "features", shape=(len(labels), None), finite=True)
     if not 1 <= F.shape[1] <= MAX_FEATURES:
-        raise ValueError(
-            f"features have {F.shape[1]} columns but must have 1 to {MAX_FEATURES}"
-        )
+        raise ValueError(f"features have {F.shape[1]} columns but must have 1 to {MAX_FEATURES}")
     F = F.astype(np.float64)
     mean, std = F[train].mean(axis=0), F[train].std(axis=0)  # training statistics only
     Z = (F - mean) / np.where(std > 0, std, 1.0)  # (N, F); a constant column becomes 0

@@ -102,7 +102,7 @@ def test_filters_to_pwms_from_raw_weights_and_padding(ctcf_model, positives):
 
 def test_filters_to_pwms_errors(positives):
     with pytest.raises(ValueError, match=r"has no nn\.Conv1d layer"):
-        filters_to_pwms(SequenceRNN(), positives.x)
+        filters_to_pwms(SequenceRNN(conv_filters=None), positives.x)
     with pytest.raises(ValueError, match="stride 1 and dilation 1"):
         filters_to_pwms(torch.nn.Conv1d(4, 2, 5, stride=2), positives.x)
     with pytest.raises(ValueError, match=r"threshold must be < 1\.0"):
