@@ -66,6 +66,8 @@ def _details(entry: Mapping[str, Any]) -> list[tuple[str, str, str]]:
             text = f"case {entry['case_number']} of {entry['n_cases']}" + (
                 f": {text}" if text else ""
             )
+        if key == "case" and entry["status"] == "passed":
+            label = "case"  # a passed project still names its task; nothing failed
         if text and not (key == "reason" and entry["status"] == "passed"):
             out.append((key, label, text))
     return out

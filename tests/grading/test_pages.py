@@ -95,3 +95,18 @@ def test_statuses_without_a_failing_case_read_well():
     page = feedback_html(feedback(record))
     assert "no submission" in page and "Why:" in page
     assert "bob.py is not a Jupyter notebook" in feedback_markdown(feedback(record))
+
+
+def test_a_passed_project_names_its_task_without_calling_it_failing():
+    record = make_record("amy", passed=["ch1.sigmoid"])
+    record["exercises"] = [e for e in record["exercises"] if e["id"] == "ch1.sigmoid"]
+    record["exercises"][0].update(
+        case="1200 training sequences in 300 families",
+        expected="held-out AUPRC >= 0.65 on families absent from training",
+        got="held-out AUPRC 0.870 (positive fraction 0.15)",
+    )
+    fb = feedback(record)
+    for page in (feedback_html(fb, chapter=4), feedback_markdown(fb, chapter=4)):
+        assert "1200 training sequences" in page and "AUPRC 0.870" in page
+        assert "failing case" not in page and "case" in page
+    assert "failing case" in feedback_markdown(feedback(failing_record()), chapter=1)
