@@ -20,18 +20,15 @@ from __future__ import annotations
 
 import sqlite3
 from functools import lru_cache
-from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from genolearn._validation import check_array
 from genolearn.dna.datasets import random_sequences
 from genolearn.dna.motifs import JASPAR_SOURCE, Motif, jaspar_database, load_jaspar, sample_motif
 from genolearn.dna.onehot import one_hot_encode
-from genolearn.exercises.project import Measure, Project, ProjectCase
+from genolearn.exercises.project import Project, ProjectCase, auroc_measure
 from genolearn.exercises.registry import register
-from genolearn.nn.metrics import roc_auc
 
 __all__ = ["KINDS", "composite_task", "reference_score_sequences", "tal1_motif"]
 
@@ -108,10 +105,7 @@ def _make_cases(rng: np.random.Generator) -> list[ProjectCase]:
     ]
 
 
-def _measure(scores: Any, labels: np.ndarray) -> Measure:
-    s = check_array(scores, "scores", shape=(len(labels),), finite=True)
-    auroc = float(roc_auc(labels, s.astype(np.float64)))
-    return Measure(auroc, f"held-out AUROC {auroc:.3f}", auroc >= GOAL)
+_measure = auroc_measure(GOAL)
 
 
 def _best_both_strands(x: np.ndarray, pwm: np.ndarray) -> np.ndarray:

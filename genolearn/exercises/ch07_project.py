@@ -29,16 +29,12 @@ background, so no model reaches 1).
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from genolearn._validation import check_array
 from genolearn.dna.datasets import plant_motif, random_sequences
 from genolearn.dna.onehot import one_hot_encode
-from genolearn.exercises.project import Measure, Project, ProjectCase
+from genolearn.exercises.project import Project, ProjectCase, auroc_measure
 from genolearn.exercises.registry import register
-from genolearn.nn.metrics import roc_auc
 
 __all__ = ["KINDS", "draw_motifs", "motif_order_task", "reference_score_order"]
 
@@ -107,10 +103,7 @@ def _make_cases(rng: np.random.Generator) -> list[ProjectCase]:
     ]
 
 
-def _measure(scores: Any, labels: np.ndarray) -> Measure:
-    s = check_array(scores, "scores", shape=(len(labels),), dtype_kind="biuf", finite=True)
-    auroc = float(roc_auc(labels, s.astype(np.float64)))
-    return Measure(auroc, f"held-out AUROC {auroc:.3f}", auroc >= GOAL)
+_measure = auroc_measure(GOAL)
 
 
 def reference_score_order(

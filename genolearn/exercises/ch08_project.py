@@ -21,16 +21,12 @@ uses.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from genolearn._validation import check_array
 from genolearn.dna.alphabet import ALPHABET
 from genolearn.dna.insulator import insulator_task
-from genolearn.exercises.project import Measure, Project, ProjectCase
+from genolearn.exercises.project import Project, ProjectCase, auroc_measure
 from genolearn.exercises.registry import register
-from genolearn.nn.metrics import roc_auc
 
 __all__ = ["kmer_window_counts", "reference_score_insulation"]
 
@@ -55,10 +51,7 @@ def _make_cases(rng: np.random.Generator) -> list[ProjectCase]:
     ]
 
 
-def _measure(scores: Any, labels: np.ndarray) -> Measure:
-    s = check_array(scores, "scores", shape=(len(labels),), finite=True)
-    auroc = float(roc_auc(labels, s.astype(np.float64)))
-    return Measure(auroc, f"held-out AUROC {auroc:.3f}", auroc >= GOAL)
+_measure = auroc_measure(GOAL)
 
 
 def kmer_window_counts(seqs: list[str], k: int, window: int) -> np.ndarray:

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from genolearn._validation import check_array
 from genolearn.exercises.feedback import ERROR, FAILED, NOT_IMPLEMENTED, PASSED, Outcome, Report
 from genolearn.exercises.registry import Case, Exercise, all_exercises, get_exercise
 
@@ -40,6 +41,7 @@ __all__ = [
     "ProjectCase",
     "ProjectReport",
     "all_projects",
+    "auroc_measure",
     "check_project",
     "project_data",
 ]
@@ -62,6 +64,20 @@ class Measure:
     value: float
     text: str
     passed: bool
+
+
+def auroc_measure(goal: float) -> Callable[[Any, np.ndarray], Measure]:
+    """The ``measure`` of a project scored by held-out AUROC: the learner's ``scores``
+    ``(N_test,)`` (finite numbers, higher = more likely positive) against the held-out
+    ``labels`` ``(N_test,)``; passed when the AUROC reaches ``goal``."""
+    from genolearn.nn.metrics import roc_auc
+
+    def measure(scores: Any, labels: np.ndarray) -> Measure:
+        s = check_array(scores, "scores", shape=(len(labels),), dtype_kind="biuf", finite=True)
+        auroc = float(roc_auc(labels, s.astype(np.float64)))
+        return Measure(auroc, f"held-out AUROC {auroc:.3f}", auroc >= goal)
+
+    return measure
 
 
 @dataclass(frozen=True)
