@@ -298,6 +298,16 @@ def main(argv=None) -> None:
         print(
             f"  LSTM >= 0.95 on every seed of sox2_50 (worst {worst:.3f}): {verdict[worst >= 0.95]}"
         )
+    for name in ("LSTM", "transformer", "k-mer transf."):
+        if name in names:
+            behind = [
+                t
+                for t in args.tasks
+                if statistics.median(results[t, name]) < statistics.median(results[t, "plain CNN"])
+            ]
+            shown = f" (behind on {', '.join(behind)})" if behind else ""
+            ok = verdict[not behind]
+            print(f"  {name} median >= plain CNN median on every task{shown}: {ok}")
     if "transformer" in names and "chapter CNN" in names:
         ratio = steps["transformer"] / steps["chapter CNN"]
         print(f"  transformer step <= 3x the CNN's ({ratio:.2f}x): {verdict[ratio <= 3]}")

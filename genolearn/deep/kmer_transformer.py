@@ -83,7 +83,8 @@ class KmerTransformer(nn.Module):
         - Output: ``(N, C)`` logits.
 
     Initialisation: embeddings ``Normal(0, 1)`` (torch's default for ``nn.EmbeddingBag``);
-    the rest as in :class:`~genolearn.deep.transformer.SequenceTransformer`.
+    the rest torch's defaults (``nn.MultiheadAttention``: Xavier-uniform projections and
+    zero biases; ``nn.Linear``: ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``).
     """
 
     def __init__(

@@ -82,25 +82,25 @@ def test_model_shapes_and_attention_maps():
     x = torch.nn.functional.one_hot(torch.randint(0, 4, (2, 40)), 4).float().transpose(1, 2)
     logits, maps = model(x, return_attention=True)
     assert logits.shape == (2, 2)
-    assert len(maps) == 3 and all(m.shape == (2, 4, 40, 40) for m in maps)
-    torch.testing.assert_close(maps[0].sum(dim=-1), torch.ones(2, 4, 40))
+    assert len(maps) == 3 and all(m.shape == (2, 4, 36, 36) for m in maps)  # 40 - 5 + 1 tokens
+    torch.testing.assert_close(maps[0].sum(dim=-1), torch.ones(2, 4, 36))
     torch.testing.assert_close(model(x), logits)
 
 
-@pytest.mark.parametrize("length, tokens", [(40, 10), (41, 11), (3, 1)])
+@pytest.mark.parametrize("length, tokens", [(40, 7), (42, 7), (43, 8), (15, 1)])
 def test_pooling_makes_one_token_per_pool_bases(length, tokens):
-    """T = ceil(L / pool): a last, shorter window keeps the final bases."""
+    """T = ceil((L - 15 + 1) / pool): a last, shorter window keeps the final positions."""
     torch.manual_seed(0)
     model = SequenceTransformer(8, 2, 2, max_len=64, pool=4).eval()
     x = torch.nn.functional.one_hot(torch.randint(0, 4, (2, length)), 4).float().transpose(1, 2)
     assert model.tokens(x).shape == (2, tokens, 8)
     logits, maps = model(x, return_attention=True)
     assert logits.shape == (2, 1) and [m.shape for m in maps] == [(2, 2, tokens, tokens)] * 2
-    embedded = model.embed(x)  # (N, d, L): token t is the max over bases 4t .. 4t + 3
+    embedded = torch.relu(model.embed(x))  # (N, d, L): token t is the max over bases 4t .. 4t + 3
     expected = torch.stack(
         [embedded[:, :, 4 * t : 4 * t + 4].amax(dim=2) for t in range(tokens)], dim=1
     )
-    torch.testing.assert_close(model.tokens(x) - model.position.pe[:tokens], expected)
+    torch.testing.assert_close(model.tokens(x), expected)  # motif scores, no positions
 
 
 def test_training_forward_asks_for_no_attention_weights(monkeypatch):
@@ -117,18 +117,18 @@ def test_training_forward_asks_for_no_attention_weights(monkeypatch):
     x = torch.nn.functional.one_hot(torch.randint(0, 4, (2, 20)), 4).float().transpose(1, 2)
     model(x).sum().backward()
     _, maps = model(x, return_attention=True)
-    assert calls == [False, True] and maps[0].shape == (2, 2, 5, 5)
+    assert calls == [False, True] and maps[0].shape == (2, 2, 2, 2)  # ceil((20 - 14) / 4)
 
 
 def test_model_attention_is_the_numpy_reference():
     """The first block's maps equal softmax(q k^T / sqrt(d_head)) from its own projections."""
     torch.manual_seed(0)
-    model = SequenceTransformer(8, 2, 1, max_len=16).double().eval()
-    x = torch.nn.functional.one_hot(torch.randint(0, 4, (3, 10)), 4).double().transpose(1, 2)
+    model = SequenceTransformer(8, 2, 1, max_len=16, embed_kernel=3).double().eval()
+    x = torch.nn.functional.one_hot(torch.randint(0, 4, (3, 12)), 4).double().transpose(1, 2)
     _, (maps,) = model(x, return_attention=True)
     block = model.blocks[0]
-    tokens = model.tokens(x)  # (N, T, d), T = ceil(10 / 4) = 3
-    h = block.norm1(tokens).detach().numpy()
+    tokens = model.tokens(x)  # (N, T, d), T = ceil((12 - 2) / 4) = 3
+    h = block.norm1(tokens + model.position.pe[:3]).detach().numpy()  # positions, then LN
     w, b = block.attn.in_proj_weight.detach().numpy(), block.attn.in_proj_bias.detach().numpy()
     q, k, v = np.split(h @ w.T + b, 3, axis=-1)  # each (N, T, d)
     heads = lambda a: a.reshape(3, 3, 2, 4).transpose(0, 2, 1, 3)  # noqa: E731 (N, heads, T, dh)
@@ -139,8 +139,8 @@ def test_model_attention_is_the_numpy_reference():
 def test_model_errors():
     with pytest.raises(ValueError, match="d_model=30 must be divisible by n_heads=4"):
         SequenceTransformer(30, 4)
-    with pytest.raises(ValueError, match="embed_kernel must be odd"):
-        SequenceTransformer(embed_kernel=4)
+    with pytest.raises(ValueError, match="x has length L = 10, shorter than the stem's filters"):
+        SequenceTransformer(8, 2, 1, max_len=32)(torch.zeros(1, 4, 10))
     with pytest.raises(ValueError, match="x has length L = 40, longer than max_len=32"):
         SequenceTransformer(8, 2, 1, max_len=32)(torch.zeros(1, 4, 40))
     with pytest.raises(ValueError, match="pool must be >= 1"):
@@ -160,33 +160,61 @@ def test_summarise_tokens():
         summarise_tokens(h, "last")
 
 
-@pytest.mark.parametrize(("readout", "width"), [("max", 8), ("mean", 8), ("max+mean", 16)])
+def _one_hot(n, length):
+    return torch.nn.functional.one_hot(torch.randint(0, 4, (n, length)), 4).float().transpose(1, 2)
+
+
+@pytest.mark.parametrize(("readout", "width"), [("max", 16), ("mean", 16), ("max+mean", 24)])
 def test_readouts(readout, width):
+    """The head reads the stem's maximum next to the encoder's summary."""
     torch.manual_seed(0)
     model = SequenceTransformer(8, 2, 1, max_len=64, readout=readout).eval()
-    assert model.readout == readout and model.linear.in_features == width
-    x = torch.nn.functional.one_hot(torch.randint(0, 4, (3, 40)), 4).float().transpose(1, 2)
-    h = model.tokens(x)
-    for block in model.blocks:
-        h, _ = block(h)
-    expected = model.linear(summarise_tokens(model.norm(h), readout))
+    assert model.readout == readout and model.head[0].in_features == width
+    for p in model.blocks.parameters():  # leave the identity start: give the blocks weights
+        torch.nn.init.normal_(p, std=0.3)
+    x = _one_hot(3, 40)
+    stem = model.tokens(x)
+    h, _ = model.blocks[0](stem + model.position.pe[: stem.shape[1]])
+    assert not torch.allclose(h, stem)
+    expected = model.head(torch.cat([stem.amax(dim=1), summarise_tokens(h, readout)], dim=1))
     torch.testing.assert_close(model(x), expected)
     recipe = SequenceTransformer()
-    assert recipe.readout == "max" and recipe.embed.kernel_size == (15,)
+    assert recipe.readout == "max" and recipe.embed.kernel_size == (15,) and recipe.pool == 4
 
 
-def test_mean_readout_reproduces_the_old_model():
-    """readout="mean": the same weights from the same seed and the mean over tokens."""
-    torch.manual_seed(2)
-    old = SequenceTransformer(8, 2, 1, max_len=64, readout="max").eval()
-    torch.manual_seed(2)
-    model = SequenceTransformer(8, 2, 1, max_len=64, readout="mean").eval()
-    for a, b in zip(old.parameters(), model.parameters(), strict=True):
-        torch.testing.assert_close(a, b)
-    x = torch.nn.functional.one_hot(torch.randint(0, 4, (3, 40)), 4).float().transpose(1, 2)
-    h = old.tokens(x)
-    h, _ = old.blocks[0](h)
-    torch.testing.assert_close(model(x), old.linear(old.norm(h).mean(dim=1)))
+def test_blocks_start_as_the_identity():
+    """Untrained, the encoder returns its input (the stem's tokens plus positions), so the
+    read-out's first half is a CNN's global max pooling of ReLU filters."""
+    torch.manual_seed(1)
+    model = SequenceTransformer(8, 2, 2, max_len=64).eval()
+    x = _one_hot(4, 50)
+    stem = model.tokens(x)
+    h, maps = model.encode(stem, return_attention=True)
+    torch.testing.assert_close(h, stem + model.position.pe[: stem.shape[1]], rtol=0, atol=0)
+    assert len(maps) == 2 and maps[0].shape == (4, 2, 9, 9)  # ceil((50 - 14) / 4)
+    cnn = torch.relu(model.embed(x)).amax(dim=2)  # (N, d): a CNN's global max pooling
+    torch.testing.assert_close(model(x), model.head(torch.cat([cnn, h.amax(dim=1)], dim=1)))
+    block = model.blocks[0]
+    for layer in (block.attn.out_proj, block.ff[3]):
+        assert not layer.weight.any() and not layer.bias.any()
+
+
+def test_positions_make_identical_tokens_differ():
+    """A sequence of one repeated base gives identical stem tokens; only the positions added
+    before the encoder let attention tell them apart."""
+    torch.manual_seed(0)
+    model = SequenceTransformer(8, 2, 1, max_len=64, pool=1, embed_kernel=1).double().eval()
+    x = torch.zeros(1, 4, 12, dtype=torch.float64)
+    x[0, 0] = 1.0  # all A
+    stem = model.tokens(x)
+    torch.testing.assert_close(stem, stem[:, :1].expand_as(stem))
+    _, (maps,) = model(x, return_attention=True)
+    assert not torch.allclose(maps[0, :, 0], maps[0, :, 5])
+
+
+def test_hidden_is_checked():
+    with pytest.raises(ValueError, match="hidden must be >= 1"):
+        SequenceTransformer(hidden=0)
 
 
 def test_sinusoidal_encoding_at_any_positions():
