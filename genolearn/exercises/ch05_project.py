@@ -27,7 +27,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from genolearn.dna.datasets import random_sequences
 from genolearn.dna.motifs import JASPAR_SOURCE, Motif, jaspar_database, load_jaspar, sample_motif
 from genolearn.dna.onehot import one_hot_encode
-from genolearn.exercises.project import Project, ProjectCase, auroc_measure
+from genolearn.exercises.project import Project, ProjectCase, auroc_measure, heldout_cases
 from genolearn.exercises.registry import register
 
 __all__ = ["KINDS", "composite_task", "reference_score_sequences", "tal1_motif"]
@@ -96,13 +96,8 @@ def composite_task(n: int, seed: np.random.Generator) -> tuple[list[str], np.nda
 def _make_cases(rng: np.random.Generator) -> list[ProjectCase]:
     train_seqs, train_y, _ = composite_task(N_TRAIN, rng)
     test_seqs, test_y, _ = composite_task(N_TEST, rng)
-    seed = int(rng.integers(0, 2**31))
     label = f"{N_TRAIN} training sequences of {LENGTH} bp; {N_TEST} held out"
-    return [
-        ProjectCase(
-            args=(train_seqs, train_y, test_seqs), kwargs={"seed": seed}, answer=test_y, label=label
-        )
-    ]
+    return heldout_cases(train_seqs, train_y, test_seqs, test_y, rng, label)
 
 
 _measure = auroc_measure(GOAL)

@@ -28,7 +28,7 @@ import numpy as np
 from genolearn._validation import check_array
 from genolearn.dna.motifs import Motif, load_jaspar
 from genolearn.dna.synthetic import synthetic_task
-from genolearn.exercises.project import Measure, Project, ProjectCase
+from genolearn.exercises.project import Measure, Project, ProjectCase, heldout_cases
 from genolearn.exercises.registry import register
 from genolearn.nn.metrics import roc_auc
 
@@ -59,14 +59,13 @@ def site_finding_task(seed: np.random.Generator):
 def _make_cases(rng: np.random.Generator) -> list[ProjectCase]:
     task = site_finding_task(rng)
     train, test = np.arange(N_TRAIN), np.arange(N_TRAIN, N_TRAIN + N_TEST)
-    args = ([task.sequences[i] for i in train], task.y[train], [task.sequences[i] for i in test])
-    seed = int(rng.integers(0, 2**31))
     label = (
         f"{N_TRAIN} labelled training sequences of {LENGTH} bp; {N_TEST} test sequences "
         "(an importance per base is measured against the planted sites)"
     )
     answer = (task.y[test], task.mask[test])  # (N_test,) labels, (N_test, L) planted bases
-    return [ProjectCase(args=args, kwargs={"seed": seed}, answer=answer, label=label)]
+    train_seqs, test_seqs = [task.sequences[i] for i in train], [task.sequences[i] for i in test]
+    return heldout_cases(train_seqs, task.y[train], test_seqs, answer, rng, label)
 
 
 def _measure(importance: Any, answer: tuple[np.ndarray, np.ndarray]) -> Measure:

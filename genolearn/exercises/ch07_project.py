@@ -33,7 +33,7 @@ import numpy as np
 
 from genolearn.dna.datasets import plant_motif, random_sequences
 from genolearn.dna.onehot import one_hot_encode
-from genolearn.exercises.project import Project, ProjectCase, auroc_measure
+from genolearn.exercises.project import Project, ProjectCase, auroc_measure, heldout_cases
 from genolearn.exercises.registry import register
 
 __all__ = ["KINDS", "draw_motifs", "motif_order_task", "reference_score_order"]
@@ -94,13 +94,8 @@ def _make_cases(rng: np.random.Generator) -> list[ProjectCase]:
     motifs = draw_motifs(rng)
     train_seqs, train_y, _ = motif_order_task(N_TRAIN, motifs, rng)
     test_seqs, test_y, _ = motif_order_task(N_TEST, motifs, rng)
-    seed = int(rng.integers(0, 2**31))
     label = f"{N_TRAIN} training sequences of {LENGTH} bp; {N_TEST} held out"
-    return [
-        ProjectCase(
-            args=(train_seqs, train_y, test_seqs), kwargs={"seed": seed}, answer=test_y, label=label
-        )
-    ]
+    return heldout_cases(train_seqs, train_y, test_seqs, test_y, rng, label)
 
 
 _measure = auroc_measure(GOAL)

@@ -25,7 +25,7 @@ import numpy as np
 
 from genolearn.dna.alphabet import ALPHABET
 from genolearn.dna.insulator import insulator_task
-from genolearn.exercises.project import Project, ProjectCase, auroc_measure
+from genolearn.exercises.project import Project, ProjectCase, auroc_measure, heldout_cases
 from genolearn.exercises.registry import register
 
 __all__ = ["kmer_window_counts", "reference_score_insulation"]
@@ -36,19 +36,11 @@ GOAL, N_TRAIN, N_TEST, LENGTH, MIN_GAP = 0.80, 1000, 500, 800, 150
 def _make_cases(rng: np.random.Generator) -> list[ProjectCase]:
     data = insulator_task(N_TRAIN + N_TEST, LENGTH, min_gap=MIN_GAP, seed=rng)
     train_seqs, test_seqs = data.sequences[:N_TRAIN], data.sequences[N_TRAIN:]
-    seed = int(rng.integers(0, 2**31))
     label = (
         f"{N_TRAIN} training sequences of {LENGTH} bp (enhancer, promoter and insulator sites "
         f">= {MIN_GAP} bp apart); {N_TEST} held out"
     )
-    return [
-        ProjectCase(
-            args=(train_seqs, data.y[:N_TRAIN], test_seqs),
-            kwargs={"seed": seed},
-            answer=data.y[N_TRAIN:],
-            label=label,
-        )
-    ]
+    return heldout_cases(train_seqs, data.y[:N_TRAIN], test_seqs, data.y[N_TRAIN:], rng, label)
 
 
 _measure = auroc_measure(GOAL)

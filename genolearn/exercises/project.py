@@ -43,6 +43,7 @@ __all__ = [
     "all_projects",
     "auroc_measure",
     "check_project",
+    "heldout_cases",
     "project_data",
 ]
 
@@ -78,6 +79,21 @@ def auroc_measure(goal: float) -> Callable[[Any, np.ndarray], Measure]:
         return Measure(auroc, f"held-out AUROC {auroc:.3f}", auroc >= goal)
 
     return measure
+
+
+def heldout_cases(
+    train_seqs: list[str], train_y: np.ndarray, test_seqs: list[str], answer: Any, rng, label: str
+) -> list[ProjectCase]:
+    """The one case of a train-then-score project: the learner's function receives
+    ``(train_seqs, train_y, test_seqs, seed=s)`` with ``s`` drawn from ``rng`` after the data;
+    ``answer`` (the held-out labels ``(N_test,)``, or whatever ``measure`` needs) stays with
+    the grader."""
+    seed = int(rng.integers(0, 2**31))
+    return [
+        ProjectCase(
+            args=(train_seqs, train_y, test_seqs), kwargs={"seed": seed}, answer=answer, label=label
+        )
+    ]
 
 
 @dataclass(frozen=True)

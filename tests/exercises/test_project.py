@@ -206,3 +206,13 @@ def test_the_sandbox_payload_carries_the_args_and_never_the_answer(project):
     for part in held_out:
         encoded = base64.b64encode(np.ascontiguousarray(part).tobytes()).decode()
         assert encoded not in text
+
+
+def test_heldout_cases_pass_the_split_and_a_seed_from_rng():
+    from genolearn.exercises.project import heldout_cases
+
+    rng, twin = np.random.default_rng(5), np.random.default_rng(5)
+    (case,) = heldout_cases(["AC"], np.array([1]), ["GT", "TT"], np.array([0, 1]), rng, "split")
+    assert case.args[0] == ["AC"] and case.args[2] == ["GT", "TT"] and case.label == "split"
+    np.testing.assert_array_equal(case.answer, [0, 1])
+    assert case.kwargs == {"seed": int(twin.integers(0, 2**31))}
