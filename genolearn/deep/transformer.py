@@ -207,7 +207,7 @@ class SequenceTransformer(nn.Module):
     """A convolutional stem, then attention: the course's transformer recipe for DNA.
 
     The defaults are the recipe measured in ``benchmarks/recipes.py`` against a plain CNN on
-    tasks the course never uses; each piece is there because a simpler one failed there.
+    tasks the course never uses; the pieces come from measurements there (listed with each).
 
     1. **Stem**: ``d_model`` filters of width ``embed_kernel`` (15), ReLU, max pooling by
        ``pool`` (4): every token is a vector of motif scores for ``pool`` positions, the
