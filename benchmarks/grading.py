@@ -9,7 +9,7 @@ gradebook, feedback, report — on ``--workers`` local workers, and measures in 
   grading is the difference per submission.
 * **otter-grader** (``otter run``, its non-container mode; ``otter grade`` needs Docker), if an
   ``otter`` executable is found (``--otter``, default ``/tmp/otter/bin/otter``): an equivalent
-  assignment — the same five functions and points, each checked against genolearn's reference
+  assignment — the same functions and points, each checked against genolearn's reference
   on the exercise's cases — graded ``--workers`` submissions at a time. The ratio of
   throughputs is printed; if otter cannot run here the script says why.
 
@@ -22,6 +22,7 @@ Run from the repository root (each line prints the command that reproduces it)::
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import platform
@@ -134,8 +135,10 @@ def main() -> None:
         start = time.perf_counter()
         run = grade_class(subs, tmp / "out", chapters=[1], secret=b"benchmark", workers=w)[1]
         grade_s = (time.perf_counter() - start) / n
-        scores = {line.rsplit(",", 4)[1] for line in run.gradebook.read_text().splitlines()[1:]}
-        assert not run.errors and scores == {"10"}, (run.errors, scores)
+        rows = list(csv.DictReader(run.gradebook.read_text().splitlines()))
+        scores = {(row["total"], row["max"]) for row in rows}  # exercises and project
+        full = rows[0]["max"]
+        assert not run.errors and len(rows) == n and scores == {(full, full)}, (run.errors, scores)
 
         commands = [[sys.executable, "-c", _EXECUTE, str(p)] for p in sorted(subs.iterdir())]
         bare_s = parallel(commands, w) / n
@@ -144,7 +147,7 @@ def main() -> None:
         goal = "meets" if grade_s <= GOAL_S else "misses"
         print(
             f"genolearn grade            : {grade_s:6.2f} s per submission "
-            f"({goal} the {GOAL_S} s goal; all {n} scored 10/10)"
+            f"({goal} the {GOAL_S} s goal; all {n} scored {full}/{full})"
         )
         print(
             f"overhead over bare nbclient: {grade_s - bare_s:+6.2f} s per submission "
