@@ -33,7 +33,7 @@ Models, all trained on the CPU for the same budget: ``train_model``'s defaults (
 64, 20 epochs, ending with the weights of the epoch of lowest validation loss):
 
 - ``chapter CNN``: ``gd.MotifCNN()`` (Chapter 6); ``LSTM``: ``gd.SequenceRNN()`` (Chapter 7:
-  a convolutional front end, 32 filters of width 12, ReLU, max pool by 4, then a
+  a convolutional front end, 64 filters of width 12, ReLU, max pool by 4, then a
   bidirectional LSTM of 32 per direction, max over positions); ``transformer``:
   ``gd.SequenceTransformer(max_len=L)`` (a width-15 convolutional embedding, max pool by 4,
   one encoder layer, max over tokens); ``k-mer transf.``: ``gd.KmerTransformer(max_len=L)``

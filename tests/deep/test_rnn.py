@@ -75,6 +75,15 @@ def test_numpy_unroll_reproduces_the_model():
     assert_close(logits, model(x).detach().numpy(), rtol=1e-9)
 
 
+def test_defaults_are_the_recipe():
+    """Chapter 7 and benchmarks/recipes.py measure exactly this model: conv 64 x 12, ReLU,
+    max pool 4, a bidirectional LSTM of 32 per direction, max over positions, one logit."""
+    model = SequenceRNN()
+    assert (model.conv.out_channels, model.conv.kernel_size, model.conv_pool) == (64, (12,), 4)
+    assert (model.rnn.hidden_size, model.rnn.bidirectional, model.rnn.num_layers) == (32, True, 1)
+    assert (model.readout, model.linear.out_features, model.dropout.p) == ("max", 1, 0.0)
+
+
 @pytest.mark.parametrize("kind", ["lstm", "gru"])
 @pytest.mark.parametrize("bidirectional", [False, True])
 @pytest.mark.parametrize("readout", ["last", "mean", "max"])
