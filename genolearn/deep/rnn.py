@@ -90,9 +90,9 @@ class SequenceRNN(nn.Module):
     bidirectional LSTM of 32 units per direction reads the pooled positions, summarised by the
     maximum over positions. The LSTM then sees motifs, not bases, over ``conv_pool`` times fewer
     steps: faster, and it no longer has to learn a motif one base at a time. The front end
-    has 64 filters (DanQ has 320): with 32, a site wider than the filters and found on either
-    strand needs most of them for its pieces, and the LSTM missed clear sites of a 21-bp motif
-    that a plain CNN found (``benchmarks/README.md``).
+    has 64 filters (DanQ has 320): with 32, the LSTM missed clear sites of a 21-bp motif
+    planted on either strand that a plain CNN found; with 64 it is level with the CNN there
+    (``benchmarks/README.md``).
     ``conv_filters=None`` gives the plain recurrent network that reads the sequence base by
     base (Chapter 7 teaches it first); with ``readout="last"`` the last hidden state alone
     must carry "I saw the motif" to the end of the sequence, and often does not learn to.
